@@ -1,0 +1,143 @@
+/**
+ * App settings Surge reads besides the pools document. Each one is listed here, with its
+ * default, so that infra/ and the docs can be checked against a single list.
+ */
+export interface Settings {
+  /** NCRONTAB schedule of the queue-depth watch (six fields, UTC). */
+  readonly depthSchedule: string;
+  /** NCRONTAB schedule of the scale-in tick; scale-in is only evaluated then. */
+  readonly scaleInSchedule: string;
+  /** NCRONTAB schedule of the check that every pool has a running controller. */
+  readonly ensureSchedule: string;
+  /** Azure Resource Manager endpoint (container groups, Traffic Manager). */
+  readonly armEndpoint: string;
+  /** When set, Service Bus administration calls go to this origin instead of the namespace host. */
+  readonly serviceBusEndpoint: string | undefined;
+  /** Client id of the user-assigned managed identity Surge runs as (DefaultAzureCredential otherwise). */
+  readonly managedIdentityClientId: string | undefined;
+  /** Retries of a throttled (429) or failed (5xx) Azure call, honouring Retry-After. */
+  readonly azureMaxRetries: number;
+  /** First retry delay; doubles per retry up to azureMaxRetryDelayMs (milliseconds). */
+  readonly azureRetryDelayMs: number;
+  /** Longest retry delay (milliseconds). */
+  readonly azureMaxRetryDelayMs: number;
+}
+
+/** Every app setting Surge reads, with its meaning and default; the pools settings included. */
+export const SETTINGS_DOC: readonly { name: string; default: string; meaning: string }[] = [
+  {
+    name: 'SURGE_POOLS_FILE',
+    default: '(one of the two)',
+    meaning: 'Path of the pools document (JSON).',
+  },
+  {
+    name: 'SURGE_POOLS',
+    default: '(one of the two)',
+    meaning: 'The pools document itself, as JSON.',
+  },
+  {
+    name: 'SURGE_DEPTH_SCHEDULE',
+    default: '*/15 * * * * *',
+    meaning: 'When the queue-depth watch runs.',
+  },
+  {
+    name: 'SURGE_SCALE_IN_SCHEDULE',
+    default: '0 * * * * *',
+    meaning: 'When scale-in is evaluated.',
+  },
+  {
+    name: 'SURGE_ENSURE_SCHEDULE',
+    default: '30 */5 * * * *',
+    meaning: 'When controllers are checked and restarted.',
+  },
+  {
+    name: 'SURGE_ARM_ENDPOINT',
+    default: 'https://management.azure.com',
+    meaning: 'Azure Resource Manager endpoint.',
+  },
+  {
+    name: 'SURGE_SERVICEBUS_ENDPOINT',
+    default: '(namespace host)',
+    meaning: 'Origin for Service Bus administration calls.',
+  },
+  {
+    name: 'AZURE_CLIENT_ID',
+    default: '(none)',
+    meaning: 'Client id of the user-assigned managed identity Surge runs as.',
+  },
+  {
+    name: 'SURGE_AZURE_MAX_RETRIES',
+    default: '4',
+    meaning: 'Retries of throttled (429) or failed (5xx) Azure calls.',
+  },
+  {
+    name: 'SURGE_AZURE_RETRY_DELAY_MS',
+    default: '1000',
+    meaning: 'First retry delay, doubled per retry.',
+  },
+  { name: 'SURGE_AZURE_MAX_RETRY_DELAY_MS', default: '30000', meaning: 'Longest retry delay.' },
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A setting with a value Surge cannot use. */
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+}
+
+/** Reads the settings from the environment once; unset settings take their defaults. */
+export function readSettings(env: Env): Settings {
+  return Object.freeze({
+    depthSchedule: schedule(env, 'SURGE_DEPTH_SCHEDULE', '*/15 * * * * *'),
+    scaleInSchedule: schedule(env, 'SURGE_SCALE_IN_SCHEDULE', '0 * * * * *'),
+    ensureSchedule: schedule(env, 'SURGE_ENSURE_SCHEDULE', '30 */5 * * * *'),
+    armEndpoint: url(env, 'SURGE_ARM_ENDPOINT') ?? 'https://management.azure.com',
+    serviceBusEndpoint: url(env, 'SURGE_SERVICEBUS_ENDPOINT'),
+    managedIdentityClientId: nonEmpty(env.AZURE_CLIENT_ID),
+    azureMaxRetries: integer(env, 'SURGE_AZURE_MAX_RETRIES', 4, 0, 10),
+    azureRetryDelayMs: integer(env, 'SURGE_AZURE_RETRY_DELAY_MS', 1000, 1, 60_000),
+    azureMaxRetryDelayMs: integer(env, 'SURGE_AZURE_MAX_RETRY_DELAY_MS', 30_000, 1, 600_000),
+  });
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  const t = v?.trim();
+  return t ? t : undefined;
+}
+
+function schedule(env: Env, name: string, fallback: string): string {
+  const v = nonEmpty(env[name]) ?? fallback;
+  if (v.split(/\s+/).length !== 6) {
+    throw new SettingError(
+      `${name}: "${v}" is not a six-field NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week})`,
+    );
+  }
+  return v;
+}
+
+function url(env: Env, name: string): string | undefined {
+  const v = nonEmpty(env[name]);
+  if (v === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(v);
+  } catch {
+    throw new SettingError(`${name}: "${v}" is not a URL`);
+  }
+  if (parsed.protocol !== 'https:') {
+    throw new SettingError(
+      `${name}: must be https (Azure SDKs refuse to send tokens over http), got "${v}"`,
+    );
+  }
+  return parsed.origin;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const v = nonEmpty(env[name]);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new SettingError(`${name}: "${v}" must be a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
