@@ -62,6 +62,8 @@ export default tseslint.config(
           patterns: [
             {
               group: forbiddenModules,
+              // Types carry no behaviour: the plain-data contracts of the ports may be named.
+              allowTypeImports: true,
               message:
                 'Orchestration and policy code must be deterministic: no I/O, clocks or SDKs. Call an activity instead.',
             },

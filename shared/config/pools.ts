@@ -107,13 +107,21 @@ export function parsePools(text: string, source: string): PoolsConfig {
 /** `pool "orders" (pools[0]): scaling.targetDrainSeconds: Too small: …` */
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? p.toString() : p));
-  const keys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+  // "Invalid input: expected number, received undefined" says less than "required (number)".
+  const message = issue.message.replace(
+    /^Invalid input: expected (\w+), received undefined$/,
+    'required ($1)',
+  );
+  const keys =
+    issue.code === 'unrecognized_keys' && issue.keys.length > 1
+      ? ` (${issue.keys.join(', ')})`
+      : '';
   if (path[0] === 'pools' && typeof path[1] === 'number') {
     const index = path[1];
     const field = formatPath(path.slice(2)) || '(the pool itself)';
-    return `${poolLabel(raw, index)}: ${field}: ${issue.message}${keys}`;
+    return `${poolLabel(raw, index)}: ${field}: ${message}${keys}`;
   }
-  return `${formatPath(path) || '(document)'}: ${issue.message}${keys}`;
+  return `${formatPath(path) || '(document)'}: ${message}${keys}`;
 }
 
 function poolLabel(raw: unknown, index: number): string {

@@ -1,0 +1,109 @@
+import * as df from 'durable-functions';
+import type {
+  OrchestrationContext,
+  OrchestrationHandler,
+  Task,
+  TimerTask,
+} from 'durable-functions';
+import { ACTIVITY } from '../shared/controller/activities';
+import type {
+  ObservePoolInput,
+  ObservePoolResult,
+  ReadDepthResult,
+  WriteResult,
+} from '../shared/controller/activities';
+import {
+  decide,
+  receive,
+  recordResults,
+  waves,
+  withDepth,
+  withDepthFailure,
+} from '../shared/controller/decide';
+import type { ControllerInput, ControllerSignal, Trigger } from '../shared/controller/state';
+import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, initialState } from '../shared/controller/state';
+import { freshRunningGroups, nextWakeAt, statusOf } from '../shared/controller/status';
+
+/**
+ * Iterations per execution before continueAsNew. Each iteration adds a handful of history events
+ * (timer, signal, one observation, two per write), so 10 iterations with at most
+ * MAX_TASKS_PER_EXECUTION activities keep a replay well under a few hundred events.
+ */
+export const ITERATIONS_PER_EXECUTION = 10;
+/** Activities per execution after which the controller continues as new early (big fan-outs). */
+export const MAX_TASKS_PER_EXECUTION = 100;
+
+/**
+ * The pool controller: one eternal orchestration per pool, the single writer for that pool. Each
+ * iteration waits for its own timer or a signal, observes the pool (an activity), hands the
+ * observation to the pure `decide`, fans the writes out in waves of maxParallelWrites, and
+ * publishes the pool status. It only sequences: every decision is in shared/controller, every
+ * I/O in an activity, and time comes from the orchestration context.
+ */
+export const poolController: OrchestrationHandler = function* (context: OrchestrationContext) {
+  const input = context.df.getInput<ControllerInput>();
+  let state = input.state ?? initialState(input.pool);
+  const now = () => context.df.currentUtcDateTime.getTime();
+  let tasks = 0;
+  for (let i = 0; i < ITERATIONS_PER_EXECUTION && tasks < MAX_TASKS_PER_EXECUTION; i++) {
+    const timer: TimerTask = context.df.createTimer(new Date(nextWakeAt(state, now())));
+    const event = context.df.waitForExternalEvent(SIGNAL_EVENT);
+    const winner = (yield context.df.Task.any([timer, event])) as Task;
+    let signal: ControllerSignal | undefined;
+    if (winner === event) {
+      timer.cancel();
+      signal = event.result as ControllerSignal;
+    }
+    const trigger: Trigger = signal?.kind ?? 'timer';
+    const received = receive(state, signal, now());
+    state = received.state;
+    if (received.observe) {
+      const observeInput: ObservePoolInput = {
+        pool: state.pool,
+        skipInstanceView: freshRunningGroups(state, now()),
+      };
+      const observation = (yield context.df.callActivity(
+        ACTIVITY.observePool,
+        observeInput,
+      )) as ObservePoolResult;
+      tasks++;
+      if (!observation.found) {
+        // The pool was removed from the configuration. Its groups stay as they are: deleting a
+        // fleet because a document lost an entry is not a call a controller should make alone.
+        context.df.setCustomStatus({
+          ...statusOf(state, now()),
+          ended: 'pool no longer configured',
+        });
+        return { ended: 'pool no longer configured', pool: state.pool };
+      }
+      if (received.readDepth) {
+        const depth = (yield context.df.callActivity(ACTIVITY.readDepth, {
+          pool: state.pool,
+        })) as ReadDepthResult;
+        tasks++;
+        state = depth.ok
+          ? withDepth(state, depth.sample)
+          : withDepthFailure(state, depth.failure, now());
+      }
+      const decided = decide(state, observation, trigger, now());
+      state = decided.state;
+      for (const wave of waves(decided.actions, observation.spec.controller.maxParallelWrites)) {
+        const results = (yield context.df.Task.all(
+          wave.map((a) =>
+            context.df.callActivity(
+              a.kind === 'create' ? ACTIVITY.createGroup : ACTIVITY.deleteGroup,
+              a.input,
+            ),
+          ),
+        )) as WriteResult[];
+        tasks += wave.length;
+        state = recordResults(state, wave, results, observation.spec, now());
+      }
+    }
+    context.df.setCustomStatus(statusOf(state, now()));
+  }
+  context.df.continueAsNew({ pool: state.pool, state } satisfies ControllerInput);
+  return undefined;
+};
+
+df.app.orchestration(CONTROLLER_ORCHESTRATION, poolController);

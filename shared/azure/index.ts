@@ -1,0 +1,68 @@
+/**
+ * The composition root's entry to Azure: builds the three ports from Settings. The only module
+ * outside shared/azure that needs to know the adapters exist.
+ */
+import type { TokenCredential } from '@azure/core-auth';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import type { Settings } from '../config/settings';
+import { createContainerGroups } from './containerGroups';
+import { createCredential } from './credentials';
+import type { AzureRetryOptions } from './pipeline';
+import type { AzurePorts } from './ports';
+import { createQueueMetrics } from './queueMetrics';
+import { createTrafficRouter } from './trafficRouter';
+
+/** What may replace the defaults: a credential (emulator, tests) and the transport (tests). */
+export interface AzurePortsOverrides {
+  /** Defaults to createCredential(settings): DefaultAzureCredential. */
+  readonly credential?: TokenCredential;
+  /** Defaults to the SDK's own HTTP client. */
+  readonly httpClient?: HttpClient;
+}
+
+/** The retry options every adapter uses, from Settings. */
+export function retryFromSettings(
+  settings: Pick<Settings, 'azureMaxRetries' | 'azureRetryDelayMs' | 'azureMaxRetryDelayMs'>,
+): AzureRetryOptions {
+  return {
+    maxRetries: settings.azureMaxRetries,
+    retryDelayInMs: settings.azureRetryDelayMs,
+    maxRetryDelayInMs: settings.azureMaxRetryDelayMs,
+  };
+}
+
+/**
+ * Builds the Azure ports from Settings. One credential is shared by all three, so its token cache
+ * is too; each adapter creates its SDK clients lazily (per subscription, per namespace).
+ */
+export function createAzurePorts(
+  settings: Settings,
+  overrides: AzurePortsOverrides = {},
+): AzurePorts {
+  const credential = overrides.credential ?? createCredential(settings);
+  const retry = retryFromSettings(settings);
+  const transport = overrides.httpClient ? { httpClient: overrides.httpClient } : {};
+  const arm = { credential, armEndpoint: settings.armEndpoint, retry, ...transport };
+  return {
+    containerGroups: createContainerGroups(arm),
+    queueMetrics: createQueueMetrics({
+      credential,
+      retry,
+      ...(settings.serviceBusEndpoint !== undefined
+        ? { serviceBusEndpoint: settings.serviceBusEndpoint }
+        : {}),
+      ...transport,
+    }),
+    trafficRouter: createTrafficRouter(arm),
+  };
+}
+
+export { AzureError, toFailure } from './errors';
+export type { AzureErrorKind, AzureFailure } from './errors';
+export type * from './ports';
+export { StaticTokenCredential, createCredential } from './credentials';
+export type { AzureClientOptions, AzureRetryOptions } from './pipeline';
+export type { QueueMetricsOptions } from './queueMetrics';
+export { createContainerGroups } from './containerGroups';
+export { createQueueMetrics } from './queueMetrics';
+export { createTrafficRouter } from './trafficRouter';

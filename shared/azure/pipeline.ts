@@ -1,0 +1,151 @@
+/**
+ * What the three adapters share about the Azure SDK HTTP pipeline: the options every adapter
+ * takes, and the retry policy that replaces the SDK's default one.
+ */
+import { retryPolicy } from '@azure/core-rest-pipeline';
+import type {
+  HttpClient,
+  HttpHeaders,
+  Pipeline,
+  PipelinePolicy,
+  RetryStrategy,
+} from '@azure/core-rest-pipeline';
+import type { TokenCredential } from '@azure/core-auth';
+
+/** Retries of one Azure call, from Settings (azureMaxRetries, azureRetryDelayMs, …). */
+export interface AzureRetryOptions {
+  /** Retries after the first attempt; 0 sends each request once. */
+  readonly maxRetries: number;
+  /** First exponential delay; doubles per retry. */
+  readonly retryDelayInMs: number;
+  /** Longest delay Surge sleeps inside one call, for backoff and for Retry-After alike. */
+  readonly maxRetryDelayInMs: number;
+}
+
+/** How an ARM adapter reaches Azure (containerGroups.ts, trafficRouter.ts). */
+export interface AzureClientOptions {
+  readonly credential: TokenCredential;
+  /** ARM origin, e.g. https://management.azure.com, or a local emulator's https origin. */
+  readonly armEndpoint: string;
+  readonly retry: AzureRetryOptions;
+  /**
+   * Replaces only the transport (the network boundary): the SDK pipeline before it (retry,
+   * bearer token, serialization) stays the real one. Tests pass a fake; production leaves it out.
+   */
+  readonly httpClient?: HttpClient;
+}
+
+/**
+ * Status codes worth sending again: 408 and 429 (the service asked us to slow down) and 5xx except
+ * 501 Not Implemented and 505 HTTP Version Not Supported, which a retry cannot fix. The SDK's own
+ * default retries the same set except 429 without a Retry-After header, which it gives up on.
+ */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
+}
+
+/** Socket-level failures the node transport reports as RestError codes; the request may succeed again. */
+const RETRYABLE_SYSTEM_ERRORS = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
+
+/** Whether an error thrown by the transport is a network failure worth retrying. */
+export function isNetworkError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && RETRYABLE_SYSTEM_ERRORS.has(code);
+}
+
+/**
+ * The delay a response asks for, in milliseconds, or undefined when it asks for none. ARM and
+ * Service Bus send `Retry-After` in seconds (or, rarely, an HTTP date); some Azure services send
+ * `retry-after-ms` / `x-ms-retry-after-ms` in milliseconds, which win when present.
+ */
+export function retryAfterMs(headers: HttpHeaders, now: number = Date.now()): number | undefined {
+  for (const [name, factor] of [
+    ['retry-after-ms', 1],
+    ['x-ms-retry-after-ms', 1],
+    ['retry-after', 1000],
+  ] as const) {
+    const raw = headers.get(name)?.trim();
+    if (raw === undefined || raw === '') continue;
+    const n = Number(raw);
+    if (Number.isFinite(n) && n >= 0) return n * factor;
+    if (name === 'retry-after') {
+      const at = Date.parse(raw);
+      if (Number.isFinite(at)) return Math.max(0, at - now);
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Exponential backoff with jitter, as the SDK computes it: d = min(max, base × 2^retryCount), then a
+ * delay drawn from [d/2, d] so that many callers throttled together do not come back together.
+ * Worked numbers for the defaults (base 1000 ms, max 30 000 ms): retry 0 waits 500–1000 ms, retry 1
+ * 1–2 s, retry 2 2–4 s, retry 3 4–8 s; retry 5 would be 32 s, clamped to 30 s, so 15–30 s. With the
+ * default 4 retries a persistently failing call gives up after at most 1+2+4+8 = 15 s of sleeping.
+ */
+export function backoffMs(
+  retryCount: number,
+  retry: AzureRetryOptions,
+  random: () => number = Math.random,
+): number {
+  const ceiling = Math.min(retry.maxRetryDelayInMs, retry.retryDelayInMs * 2 ** retryCount);
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/**
+ * The retry decision for one failed attempt, as an SDK RetryStrategy:
+ * - a retryable status with Retry-After waits exactly that long, unless it is longer than
+ *   maxRetryDelayInMs: then Surge stops at once and reports the failure (throttled, transient),
+ *   because sleeping minutes inside a function invocation is worse than letting the controller
+ *   come back with a durable timer;
+ * - a retryable status without Retry-After (429 included) and a network error back off exponentially;
+ * - anything else (4xx, success) is not retried.
+ */
+export function surgeRetryStrategy(
+  retry: AzureRetryOptions,
+  random: () => number = Math.random,
+): RetryStrategy {
+  return {
+    name: 'surgeRetryStrategy',
+    retry({ retryCount, response, responseError }) {
+      if (response === undefined) {
+        return isNetworkError(responseError)
+          ? { retryAfterInMs: backoffMs(retryCount, retry, random) }
+          : { skipStrategy: true };
+      }
+      if (!isRetryableStatus(response.status)) return { skipStrategy: true };
+      const asked = retryAfterMs(response.headers);
+      if (asked !== undefined) {
+        return asked <= retry.maxRetryDelayInMs
+          ? { retryAfterInMs: asked }
+          : { skipStrategy: true };
+      }
+      return { retryAfterInMs: backoffMs(retryCount, retry, random) };
+    },
+  };
+}
+
+/** The SDK's retry policy runner driven by surgeRetryStrategy, retrying at most maxRetries times. */
+export function surgeRetryPolicy(retry: AzureRetryOptions): PipelinePolicy {
+  return retryPolicy([surgeRetryStrategy(retry)], { maxRetries: retry.maxRetries });
+}
+
+/**
+ * Replaces whatever the SDK put in the pipeline's Retry phase (its defaultRetryPolicy) with
+ * surgeRetryPolicy. The Retry phase runs after serialization, the bearer token and deserialization
+ * have wrapped the request, so a retry resends the same signed request and the caller still sees
+ * one deserialized response (or one error) per call.
+ */
+export function useSurgeRetry(pipeline: Pipeline, retry: AzureRetryOptions): void {
+  pipeline.removePolicy({ phase: 'Retry' });
+  pipeline.addPolicy(surgeRetryPolicy(retry), { phase: 'Retry' });
+}

@@ -1,0 +1,71 @@
+import type { AzureFailure } from '../azure/errors';
+import type { GroupSnapshot } from '../azure/ports';
+import type { PoolSpec } from '../config/poolSpec';
+import type { PoolVersion } from '../policy/version';
+import type { DepthSample } from './state';
+
+/**
+ * The contracts between the controller orchestration and its activities: names, inputs and
+ * results, all plain JSON because they are recorded in orchestration history. Secrets never
+ * appear here; createGroup resolves them from app settings itself.
+ */
+
+/** Activity names. */
+export const ACTIVITY = {
+  observePool: 'observePool',
+  readDepth: 'readDepth',
+  createGroup: 'createGroup',
+  deleteGroup: 'deleteGroup',
+} as const;
+
+/** Input of observePool. */
+export interface ObservePoolInput {
+  readonly pool: string;
+  /** Running groups whose instance view was read recently enough: list them, do not GET them. */
+  readonly skipInstanceView: readonly string[];
+}
+
+/** Result of observePool. */
+export type ObservePoolResult =
+  /** The pool is no longer configured: the controller ends and leaves its groups alone. */
+  | { readonly found: false }
+  | {
+      readonly found: true;
+      readonly spec: PoolSpec;
+      /** Groups tagged for the pool (instance views for those read one by one); absent when listing failed. */
+      readonly groups?: readonly GroupSnapshot[];
+      /** Names whose instance view was read in this observation. */
+      readonly instanceViewsRead: readonly string[];
+      readonly failure?: AzureFailure;
+    };
+
+/** Input of readDepth. */
+export interface ReadDepthInput {
+  readonly pool: string;
+}
+
+/** Result of readDepth. */
+export type ReadDepthResult =
+  | { readonly ok: true; readonly sample: DepthSample }
+  | { readonly ok: false; readonly failure: AzureFailure };
+
+/** Input of createGroup. */
+export interface CreateGroupInput {
+  readonly pool: string;
+  readonly name: string;
+  readonly version: PoolVersion;
+  /** ISO time written to the surge-created tag. */
+  readonly createdAt: string;
+}
+
+/** Input of deleteGroup. */
+export interface DeleteGroupInput {
+  readonly pool: string;
+  readonly name: string;
+  /** Why, for the log: "scale-in", "failed: …", "foreign". */
+  readonly reason: string;
+}
+
+/** Result of createGroup and deleteGroup: accepted by ARM, or why not. */
+export type WriteResult =
+  { readonly ok: true } | { readonly ok: false; readonly failure: AzureFailure };

@@ -1,0 +1,126 @@
+import { startupOf, throughputOf } from '../policy/drain';
+import type { ControllerState, Decision, GroupCounts, StatusError } from './state';
+
+/**
+ * The pool status a controller publishes as its custom status (and the pools API returns):
+ * desired count, groups by state and version, the last decision and its reason, what the drain
+ * policy has learned, and recent Azure errors in Azure's own words. Times are ISO strings.
+ */
+export interface PoolStatus {
+  readonly pool: string;
+  readonly paused: { readonly since: string; readonly reason?: string } | null;
+  readonly override: {
+    readonly count: number;
+    readonly until: string;
+    readonly reason?: string;
+  } | null;
+  readonly desired: number | null;
+  readonly version: string | null;
+  readonly groups: GroupCounts | null;
+  readonly depth: {
+    readonly active: number;
+    readonly deadLetter: number;
+    readonly scheduled: number;
+    readonly at: string;
+  } | null;
+  readonly depthFailures: number;
+  readonly depthError: string | null;
+  readonly estimates: {
+    readonly arrivalPerSecond: number | null;
+    readonly throughputPerGroup: number | null;
+    readonly startupSeconds: number | null;
+    readonly learned: { readonly throughput: boolean; readonly startup: boolean };
+  } | null;
+  readonly backoffUntil: string | null;
+  readonly lastDecision: StatusDecision | null;
+  readonly recentDecisions: readonly StatusDecision[];
+  readonly errors: readonly (Omit<StatusError, 'at'> & { readonly at: string })[];
+  readonly observedAt: string | null;
+}
+
+/** A decision with its time as an ISO string. */
+export type StatusDecision = Omit<Decision, 'at'> & { readonly at: string };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The status to publish for a controller state. */
+export function statusOf(state: ControllerState, now: number): PoolStatus {
+  const d = state.drain;
+  const drainSpec = state.scaling?.mode === 'drain' ? state.scaling : undefined;
+  return {
+    pool: state.pool,
+    paused: state.paused
+      ? {
+          since: iso(state.paused.since),
+          ...(state.paused.reason ? { reason: state.paused.reason } : {}),
+        }
+      : null,
+    override:
+      state.override && state.override.until > now
+        ? {
+            count: state.override.count,
+            until: iso(state.override.until),
+            ...(state.override.reason ? { reason: state.override.reason } : {}),
+          }
+        : null,
+    desired: state.desired ?? null,
+    version: state.version?.id ?? null,
+    groups: state.counts ?? null,
+    depth: state.depth
+      ? {
+          active: state.depth.active,
+          deadLetter: state.depth.deadLetter,
+          scheduled: state.depth.scheduled,
+          at: iso(state.depth.at),
+        }
+      : null,
+    depthFailures: state.depthFailures,
+    depthError: state.depthError ?? null,
+    estimates: drainSpec
+      ? {
+          arrivalPerSecond: d.arrivalRate ?? null,
+          throughputPerGroup: throughputOf(d, drainSpec),
+          startupSeconds: startupOf(d, drainSpec),
+          learned: {
+            throughput: d.throughput !== undefined,
+            startup: d.startupSeconds !== undefined,
+          },
+        }
+      : null,
+    backoffUntil: state.backoff.until > now ? iso(state.backoff.until) : null,
+    lastDecision: state.lastDecision
+      ? { ...state.lastDecision, at: iso(state.lastDecision.at) }
+      : null,
+    recentDecisions: state.decisions.map((x) => ({ ...x, at: iso(x.at) })),
+    errors: state.errors.map((e) => ({ ...e, at: iso(e.at) })),
+    observedAt: state.observedAt !== undefined ? iso(state.observedAt) : null,
+  };
+}
+
+/**
+ * When the controller should next look at the pool on its own, if no signal comes first:
+ * at once when it has never looked; soon while groups are being created (durable-timer polling
+ * instead of awaiting ARM's long-running operations); when a manual override or a create
+ * backoff ends; otherwise after reconcileSeconds.
+ */
+export function nextWakeAt(state: ControllerState, now: number): number {
+  const pacing = state.pacing;
+  if (pacing === undefined) return now;
+  const pending = (state.counts?.pending ?? 0) + (state.counts?.deleting ?? 0);
+  let at = now + (pending > 0 ? pacing.provisioningPollSeconds : pacing.reconcileSeconds) * 1000;
+  if (state.override && state.override.until > now) at = Math.min(at, state.override.until);
+  if (state.backoff.until > now) at = Math.min(at, state.backoff.until);
+  return at;
+}
+
+/**
+ * Running groups whose health was read recently enough that observePool may skip their
+ * instance view (one ARM read each). Example: refresh 60 s, a group checked 20 s ago is skipped.
+ */
+export function freshRunningGroups(state: ControllerState, now: number): string[] {
+  const refreshMs = (state.pacing?.instanceViewRefreshSeconds ?? 0) * 1000;
+  return Object.entries(state.health)
+    .filter(([, h]) => h.phase === 'running' && now - h.checkedAt < refreshMs)
+    .map(([name]) => name)
+    .sort();
+}

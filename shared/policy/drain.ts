@@ -1,0 +1,241 @@
+import type { DrainScaling } from '../config/poolSpec';
+
+/**
+ * The drain policy sizes a pool so that the backlog is gone within `targetDrainSeconds` while the
+ * pool keeps up with arrivals, from four quantities:
+ *
+ *   B  messages waiting now (ActiveMessageCount)
+ *   λ  arrival rate, messages/s (estimated from successive depth samples)
+ *   μ  throughput of one group, messages/s (configured, then learned)
+ *   S  start-up latency of a new group, s (configured, then learned from create→running)
+ *
+ * New groups only start draining after S, and until then the R running groups drain μ·R while
+ * λ keeps arriving, so the backlog they face is B_S = max(0, B + (λ − μ·R)·S). They have
+ * W = max(T − S, S) to drain it (when S ≥ T the target cannot be met; aim for one more start-up
+ * time instead of an infinite pool). N groups drain at μ·N − λ, so
+ *
+ *   N = ceil( λ·(1 + headroom)/μ  +  B_S / (μ·W) )
+ *
+ * Worked example (README): B = 1200, λ = 4/s, μ = 2/s, R = 1, S = 60 s, T = 300 s, headroom 0.1:
+ * B_S = 1200 + (4 − 2)·60 = 1320; W = 240 s; keep up 4·1.1/2 = 2.2; drain 1320/(2·240) = 2.75;
+ * N = ceil(4.95) = 5 — where KEDA's ceil(1200 / 5 per replica) would ask for 240.
+ */
+
+/** What the drain policy learns and remembers between decisions (plain JSON data). */
+export interface DrainMemory {
+  /** Estimated arrival rate λ (messages/s); undefined until a depth change has been seen. */
+  readonly arrivalRate?: number;
+  /** Learned throughput μ of one group (messages/s); undefined until learned. */
+  readonly throughput?: number;
+  /** Learned start-up latency S (s); undefined until a group has been seen starting. */
+  readonly startupSeconds?: number;
+  /** The previous depth sample and how many groups were running then. */
+  readonly last?: { readonly at: number; readonly active: number; readonly ready: number };
+  /**
+   * Recent saturated intervals: the depth slope (messages/s) seen with `ready` groups running,
+   * the newest per group count, for identifying μ when the count changes.
+   */
+  readonly slopes: readonly {
+    readonly slope: number;
+    readonly ready: number;
+    readonly at: number;
+  }[];
+  /** Recent unstabilized recommendations, for the scale-in stabilization window. */
+  readonly recommendations: readonly { readonly at: number; readonly desired: number }[];
+}
+
+/** A drain memory that knows nothing yet. */
+export const emptyDrainMemory: DrainMemory = { slopes: [], recommendations: [] };
+
+/** Samples further apart than this are not compared: the pool may have changed in between. */
+const MAX_SAMPLE_GAP_MS = 10 * 60_000;
+/** Two slopes are only compared when λ can be taken as steady between them. */
+const MAX_SLOPE_AGE_MS = 5 * 60_000;
+
+/** Exponentially weighted moving average: rate 0.3 moves 30 % of the way to the new value. */
+function ewma(previous: number | undefined, next: number, rate: number): number {
+  return previous === undefined ? next : previous + rate * (next - previous);
+}
+
+/** μ in use: the learned throughput, else the configured one. */
+export function throughputOf(memory: DrainMemory, spec: DrainScaling): number {
+  return memory.throughput ?? spec.messagesPerSecondPerGroup;
+}
+
+/** S in use: the learned start-up latency, else the configured one. */
+export function startupOf(memory: DrainMemory, spec: DrainScaling): number {
+  return memory.startupSeconds ?? spec.startupSeconds;
+}
+
+/**
+ * Learns from a new depth sample. Between two samples the depth changes by arrivals minus what
+ * the running groups drained: ΔB/Δt = λ − μ·R while every running group has work ("saturated":
+ * at least one waiting message per group at both ends). So:
+ *
+ * - saturated: λ = ΔB/Δt + μ·R. Example: 100 → 70 messages in 15 s with 3 groups at 2/s:
+ *   λ = −2 + 6 = 4/s.
+ * - μ from the drain itself: λ ≥ 0 means μ ≥ −(ΔB/Δt)/R; a drain faster than μ allows raises μ.
+ * - μ from two saturated intervals with different group counts, at most five minutes apart (λ
+ *   taken as steady across them): μ = (slope₁ − slope₂)/(R₂ − R₁). Example: +2/s with 2
+ *   groups, −4/s with 5 → μ = 6/3 = 2/s.
+ * - not saturated: the groups keep up and λ cannot be seen, only bounded from below by a
+ *   rising queue; otherwise the estimate decays with half-life arrivalHalfLifeSeconds, so that
+ *   a pool whose traffic stopped can scale in.
+ */
+export function observeDepth(
+  memory: DrainMemory,
+  spec: DrainScaling,
+  sample: { readonly at: number; readonly active: number },
+  ready: number,
+): DrainMemory {
+  const next = { at: sample.at, active: sample.active, ready };
+  const last = memory.last;
+  const dt = last ? (sample.at - last.at) / 1000 : 0;
+  if (!last || dt <= 0 || dt * 1000 > MAX_SAMPLE_GAP_MS) {
+    return { ...memory, last: next };
+  }
+  const slope = (sample.active - last.active) / dt;
+  const mu = throughputOf(memory, spec);
+  const saturated = last.ready > 0 && Math.min(last.active, sample.active) >= last.ready;
+  if (!saturated) {
+    const decayed =
+      memory.arrivalRate === undefined
+        ? undefined
+        : memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds);
+    // A queue that rises while the groups have slack still proves λ ≥ ΔB/Δt.
+    const arrivalRate = Math.max(decayed ?? 0, slope);
+    return { ...memory, arrivalRate, last: next };
+  }
+  const arrivalRate = ewma(
+    memory.arrivalRate,
+    Math.max(0, slope + mu * last.ready),
+    spec.learningRate,
+  );
+  let throughput = memory.throughput;
+  if (spec.learn) {
+    const lowerBound = -slope / last.ready;
+    if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
+    const prev = memory.slopes
+      .filter((p) => p.ready !== last.ready && sample.at - p.at <= MAX_SLOPE_AGE_MS)
+      .sort((a, b) => b.at - a.at)[0];
+    if (prev) {
+      const identified = (prev.slope - slope) / (last.ready - prev.ready);
+      const configured = spec.messagesPerSecondPerGroup;
+      // Bursts change λ too, which this method assumes steady; keep only plausible answers.
+      if (identified > configured / 10 && identified < configured * 10) {
+        throughput = ewma(throughput ?? mu, identified, spec.learningRate);
+      }
+    }
+  }
+  return {
+    ...memory,
+    arrivalRate,
+    ...(throughput !== undefined ? { throughput } : {}),
+    last: next,
+    slopes: [
+      ...memory.slopes.filter(
+        (p) => p.ready !== last.ready && sample.at - p.at <= MAX_SLOPE_AGE_MS,
+      ),
+      { slope, ready: last.ready, at: sample.at },
+    ],
+  };
+}
+
+/** Learns from a group that went from created to running in `seconds`. */
+export function observeStartup(
+  memory: DrainMemory,
+  spec: DrainScaling,
+  seconds: number,
+): DrainMemory {
+  if (!spec.learn || !(seconds >= 0)) return memory;
+  return { ...memory, startupSeconds: ewma(memory.startupSeconds, seconds, spec.learningRate) };
+}
+
+/** What the drain policy decides from. */
+export interface DrainInput {
+  readonly spec: DrainScaling;
+  readonly now: number;
+  /** Groups that count toward capacity: pending and running. */
+  readonly live: number;
+  /** Groups running now. */
+  readonly ready: number;
+  /** Messages waiting now; undefined when no depth has been read yet. */
+  readonly active: number | undefined;
+  readonly minGroups: number;
+  readonly maxGroups: number;
+  readonly memory: DrainMemory;
+}
+
+/** The drain policy's answer. */
+export interface DrainDecision {
+  /**
+   * The groups the pool should have. Below `live` it is already stabilized (the highest
+   * recommendation of the window) and limited to scaleInMaxFraction of the pool per step; the
+   * controller still applies scale-in only on the scale-in tick.
+   */
+  readonly desired: number;
+  readonly reason: string;
+  readonly memory: DrainMemory;
+}
+
+/** Decides the group count for the drain policy (formula in this module's header). */
+export function drainDecide(input: DrainInput): DrainDecision {
+  const { spec, now, live, ready, active, minGroups, maxGroups, memory } = input;
+  if (active === undefined) {
+    return {
+      desired: clamp(live, minGroups, maxGroups),
+      reason: 'no queue depth read yet: holding',
+      memory,
+    };
+  }
+  const mu = throughputOf(memory, spec);
+  const startup = startupOf(memory, spec);
+  // Arrivals slower than one message per drain target count as none: a group started when the
+  // next message shows up still meets the target, and otherwise a decaying estimate would keep
+  // one group alive forever.
+  const lambda =
+    (memory.arrivalRate ?? 0) * spec.targetDrainSeconds < 1 ? 0 : (memory.arrivalRate ?? 0);
+  const keepUp = (lambda * (1 + spec.headroom)) / mu;
+  const backlogAtStart = Math.max(0, active + (lambda - mu * ready) * startup);
+  const window = Math.max(spec.targetDrainSeconds - startup, startup);
+  const drainTerm = backlogAtStart / (mu * window);
+  const activating = live === 0 && active <= spec.activationMessages && lambda === 0;
+  // 1e-9 keeps 4.000000001 (float noise) from becoming 5 groups.
+  const raw = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
+  const recommended = clamp(raw, minGroups, maxGroups);
+  const formula =
+    `${active} waiting, arrivals ${fmt(lambda)}/s, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
+    `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s = ${raw}` +
+    (recommended !== raw ? `, bounded to ${recommended} by min ${minGroups}/max ${maxGroups}` : '');
+  const horizon = now - spec.scaleInStabilizationSeconds * 1000;
+  const recommendations = [
+    ...memory.recommendations.filter((r) => r.at > horizon),
+    { at: now, desired: recommended },
+  ];
+  const next = { ...memory, recommendations };
+  if (recommended >= live) {
+    return { desired: recommended, reason: `drain: ${formula}`, memory: next };
+  }
+  const stabilized = Math.max(...recommendations.map((r) => r.desired));
+  const stepFloor = live - Math.max(1, Math.floor(live * spec.scaleInMaxFraction));
+  const desired = Math.min(live, Math.max(stabilized, stepFloor, minGroups));
+  const limits: string[] = [];
+  if (stabilized > recommended)
+    limits.push(`highest recommendation in ${spec.scaleInStabilizationSeconds} s is ${stabilized}`);
+  if (stepFloor > Math.max(stabilized, recommended))
+    limits.push(`at most ${live - stepFloor} removed per step`);
+  return {
+    desired,
+    reason: `drain: ${formula}${limits.length ? `; scale-in to ${desired}: ${limits.join(', ')}` : ''}`,
+    memory: next,
+  };
+}
+
+function clamp(n: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, n));
+}
+
+/** Two decimals at most, for reasons people read. */
+function fmt(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}

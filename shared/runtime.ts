@@ -1,0 +1,62 @@
+import type { TokenCredential } from '@azure/core-auth';
+import { createAzurePorts } from './azure';
+import { createCredential } from './azure/credentials';
+import type { AzurePorts } from './azure/ports';
+import type { PoolsConfig } from './config/pools';
+import { loadPools } from './config/pools';
+import type { Settings } from './config/settings';
+import { readSettings } from './config/settings';
+
+/**
+ * The composition root: configuration parsed once, and the ports built from it. The functions
+ * ask `runtime()` for it; the local runtime and tests install their own (the same adapters
+ * pointed at the emulator, or hand-written fakes) with `installRuntime`, so there is one code
+ * path for the logic, locally and in Azure.
+ */
+export interface Runtime {
+  readonly settings: Settings;
+  readonly pools: PoolsConfig;
+  readonly azure: AzurePorts;
+  /** Reads an app setting at the moment of use: secrets are resolved when a group is created. */
+  readonly readSetting: (name: string) => string | undefined;
+  /** Wall-clock time for triggers (ms since epoch); the local runtime passes its own clock. */
+  readonly now: () => number;
+}
+
+/** Parts a host may bring instead of the defaults. */
+export interface RuntimeParts {
+  readonly azure?: AzurePorts;
+  readonly credential?: TokenCredential;
+  readonly now?: () => number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Builds the runtime from app settings; throws PoolConfigError or SettingError on bad configuration. */
+export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
+  const settings = readSettings(env);
+  const pools = loadPools(env);
+  const azure =
+    parts.azure ??
+    createAzurePorts(settings, { credential: parts.credential ?? createCredential(settings) });
+  return Object.freeze({
+    settings,
+    pools,
+    azure,
+    readSetting: (name: string) => env[name],
+    now: parts.now ?? Date.now,
+  });
+}
+
+let installed: Runtime | undefined;
+
+/** The runtime, built from process.env on first use unless a host installed one. */
+export function runtime(): Runtime {
+  installed ??= buildRuntime(process.env);
+  return installed;
+}
+
+/** Installs the runtime the functions use (a host's or a test's); undefined resets to process.env. */
+export function installRuntime(value: Runtime | undefined): void {
+  installed = value;
+}

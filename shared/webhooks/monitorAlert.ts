@@ -1,0 +1,289 @@
+import { namespaceFromResourceId, type WebhookFailure } from './eventGrid';
+import { describe, isNonEmptyString, isRecord } from './guards';
+
+/** The `schemaId` of Azure Monitor's common alert schema, the only alert payload Surge reads. */
+export const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
+
+/**
+ * The custom property that names the pools an alert wakes, comma-separated. Set it on the alert
+ * rule (or the action's custom properties) when targets and dimensions cannot name the pool.
+ */
+export const SURGE_POOL_PROPERTY = 'surge-pool';
+
+/** One condition of a metric alert, as evaluated when the alert fired or resolved. */
+export interface AlertMetric {
+  /** `metricName`, e.g. ActiveMessages. */
+  readonly name: string;
+  /** `metricNamespace`, e.g. Microsoft.ServiceBus/namespaces; omitted when null. */
+  readonly namespace?: string;
+  /** GreaterThan, LessThan, …; omitted when absent. */
+  readonly operator?: string;
+  /** The threshold (sent as a string; for dynamic thresholds, the computed one). */
+  readonly threshold?: number;
+  /** `metricValue`: the value that crossed (or came back under) the threshold. */
+  readonly value?: number;
+  /** The dimension combination that fired, e.g. `{EntityName: 'orders'}`. */
+  readonly dimensions: Record<string, string>;
+}
+
+/** What Surge reads from a common-schema alert. */
+export interface MonitorAlert {
+  readonly alertId: string;
+  /** Name of the alert rule. */
+  readonly alertRule: string;
+  /** Sev0 … Sev4. */
+  readonly severity: string;
+  /** Metric, Log or Activity Log. */
+  readonly signalType: string;
+  readonly monitorCondition: 'Fired' | 'Resolved';
+  readonly firedDateTime: string;
+  /** Present on Resolved alerts (metric alerts only, per the docs). */
+  readonly resolvedDateTime?: string;
+  /** `alertTargetIDs`: ARM ids of the resources the alert is about. */
+  readonly targetIds: string[];
+  /** Conditions with a metric name (metric alerts); empty for log and activity-log alerts. */
+  readonly metrics: AlertMetric[];
+  /** Custom properties of the rule and its actions; string values only. */
+  readonly customProperties: Record<string, string>;
+}
+
+/** A parsed alert, or why the payload was refused. */
+export type CommonAlertResult =
+  { readonly ok: true; readonly alert: MonitorAlert } | WebhookFailure;
+
+/**
+ * Parses an Azure Monitor action-group webhook payload in the common alert schema.
+ *
+ * Any other payload (the older per-signal schemas, or an `alertContext` on its own) is refused
+ * with a reason that says to enable the common alert schema on the action group's webhook
+ * action: the shapes differ per signal type and Surge reads only one. `essentials` fields are
+ * required; the metric conditions are read leniently (a malformed dimension is skipped) because
+ * an alert is only a wake-up call and the controller reads the real depth itself.
+ *
+ * Custom properties come from `alertContext.properties` (metric and log-search rules; in
+ * activity-log alerts that field holds the event's own properties and is not read) and from
+ * `data.customProperties`, the latter winning when both have a key.
+ */
+export function parseCommonAlert(body: unknown): CommonAlertResult {
+  if (!isRecord(body)) {
+    return fail(`expected a common alert schema object, got ${describe(body)}`);
+  }
+  if (body.schemaId !== COMMON_ALERT_SCHEMA_ID) {
+    const found =
+      body.schemaId === undefined ? 'no schemaId' : `schemaId ${JSON.stringify(body.schemaId)}`;
+    return fail(
+      `not a common alert schema payload (${found}); enable the common alert schema on the ` +
+        `action group's webhook action so that schemaId is "${COMMON_ALERT_SCHEMA_ID}"`,
+    );
+  }
+  const data = body.data;
+  if (!isRecord(data)) return fail(`data must be an object, got ${describe(data)}`);
+  const essentials = data.essentials;
+  if (!isRecord(essentials)) {
+    return fail(`data.essentials must be an object, got ${describe(essentials)}`);
+  }
+
+  const fields = {} as Record<EssentialKey, string>;
+  for (const key of REQUIRED_ESSENTIALS) {
+    const value = essentials[key];
+    if (!isNonEmptyString(value)) {
+      return fail(
+        value === undefined || value === null
+          ? `data.essentials: missing ${key}`
+          : `data.essentials.${key} must be a non-empty string, got ${describe(value)}`,
+      );
+    }
+    fields[key] = value;
+  }
+  const monitorCondition = fields.monitorCondition;
+  if (monitorCondition !== 'Fired' && monitorCondition !== 'Resolved') {
+    return fail(
+      `data.essentials.monitorCondition must be "Fired" or "Resolved", got "${monitorCondition}"`,
+    );
+  }
+  const targets = essentials.alertTargetIDs;
+  if (!Array.isArray(targets) || !targets.every((t): t is string => typeof t === 'string')) {
+    return fail(`data.essentials.alertTargetIDs must be an array of strings`);
+  }
+  const resolved = essentials.resolvedDateTime;
+
+  const alertContext = isRecord(data.alertContext) ? data.alertContext : {};
+  const condition = isRecord(alertContext.condition) ? alertContext.condition : undefined;
+  const customProperties = {
+    ...(condition !== undefined ? stringRecord(alertContext.properties) : {}),
+    ...stringRecord(data.customProperties),
+  };
+
+  return {
+    ok: true,
+    alert: {
+      alertId: fields.alertId,
+      alertRule: fields.alertRule,
+      severity: fields.severity,
+      signalType: fields.signalType,
+      monitorCondition,
+      firedDateTime: fields.firedDateTime,
+      ...(isNonEmptyString(resolved) ? { resolvedDateTime: resolved } : {}),
+      targetIds: [...targets],
+      metrics: readMetrics(condition?.allOf),
+      customProperties,
+    },
+  };
+}
+
+/** A Service Bus namespace (and maybe entity) an alert is about, in Surge's naming. */
+export interface ServiceBusAlertTarget {
+  /** Namespace short name, lowercase, as `namespaceShortName` (eventGrid.ts) gives for a pool. */
+  readonly namespace: string;
+  /**
+   * Queue, topic, or `topic/Subscriptions/subscription`. From the target id when the alert is on
+   * an entity, else from the EntityName dimension, which holds a queue or topic name (never a
+   * subscription): match it with `entityMatches` (eventGrid.ts). Omitted when the alert names no
+   * entity (it concerns the whole namespace).
+   */
+  readonly entity?: string;
+}
+
+/** Where an alert points, for choosing which pools to wake. */
+export interface ServiceBusAlertTargets {
+  /** Service Bus targets found in the alert; empty when it is not about Service Bus. */
+  readonly targets: ServiceBusAlertTarget[];
+  /** Pools named by the `surge-pool` custom property; they override any matching. */
+  readonly explicitPools: string[];
+}
+
+/**
+ * Maps an alert to the Service Bus namespaces and entities it is about: targets whose ARM id is
+ * `…/providers/Microsoft.ServiceBus/namespaces/{ns}` (case-insensitive: alert ids are often
+ * lowercase), each with the entities named by an EntityName dimension (the metric alert on
+ * ActiveMessages split by entity). `-NamespaceOnlyMetric-`, Service Bus's placeholder for
+ * namespace-level operations, is not an entity. A Resolved alert maps the same way; acting only
+ * on Fired is the caller's choice.
+ */
+export function serviceBusTargets(alert: MonitorAlert): ServiceBusAlertTargets {
+  const entityNames = unique(
+    alert.metrics.flatMap((metric) =>
+      Object.entries(metric.dimensions)
+        .filter(([name, value]) => name.toLowerCase() === 'entityname' && isEntityName(value))
+        .map(([, value]) => value),
+    ),
+  );
+
+  const targets: ServiceBusAlertTarget[] = [];
+  const seen = new Set<string>();
+  const add = (namespace: string, entity?: string): void => {
+    const key = `${namespace}/${entity ?? ''}`.toLowerCase();
+    if (seen.has(key)) return;
+    seen.add(key);
+    targets.push(entity === undefined ? { namespace } : { namespace, entity });
+  };
+  for (const id of alert.targetIds) {
+    const namespace = namespaceFromResourceId(id);
+    if (namespace === undefined) continue;
+    const own = entityFromResourceId(id);
+    if (own !== undefined) add(namespace, own);
+    else if (entityNames.length === 0) add(namespace);
+    else for (const entity of entityNames) add(namespace, entity);
+  }
+  return { targets, explicitPools: explicitPools(alert.customProperties) };
+}
+
+/** The `essentials` fields an alert is refused without. */
+const REQUIRED_ESSENTIALS = [
+  'alertId',
+  'alertRule',
+  'severity',
+  'signalType',
+  'monitorCondition',
+  'firedDateTime',
+] as const;
+type EssentialKey = (typeof REQUIRED_ESSENTIALS)[number];
+
+function fail(reason: string): WebhookFailure {
+  return { ok: false, reason };
+}
+
+function readMetrics(allOf: unknown): AlertMetric[] {
+  if (!Array.isArray(allOf)) return [];
+  const metrics: AlertMetric[] = [];
+  for (const item of allOf as unknown[]) {
+    // Log-search conditions (LogQueryCriteria) have no metricName: not a metric to report.
+    if (!isRecord(item) || !isNonEmptyString(item.metricName)) continue;
+    const threshold = toNumber(item.threshold);
+    const value = toNumber(item.metricValue);
+    metrics.push({
+      name: item.metricName,
+      ...(isNonEmptyString(item.metricNamespace) ? { namespace: item.metricNamespace } : {}),
+      ...(isNonEmptyString(item.operator) ? { operator: item.operator } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(value !== undefined ? { value } : {}),
+      dimensions: readDimensions(item.dimensions),
+    });
+  }
+  return metrics;
+}
+
+/** `[{name, value}]` → `{name: value}`; entries without a name are skipped. */
+function readDimensions(dimensions: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!Array.isArray(dimensions)) return result;
+  for (const dimension of dimensions as unknown[]) {
+    if (!isRecord(dimension) || !isNonEmptyString(dimension.name)) continue;
+    const value = scalarText(dimension.value);
+    if (value !== undefined) result[dimension.name] = value;
+  }
+  return result;
+}
+
+/** Thresholds arrive as strings ("25", "0.3"), metric values as numbers; both become numbers. */
+function toNumber(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== 'string' || value.trim() === '') return undefined;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : undefined;
+}
+
+/** An object's string, number and boolean values as strings; anything else is dropped. */
+function stringRecord(value: unknown): Record<string, string> {
+  const result: Record<string, string> = {};
+  if (!isRecord(value)) return result;
+  for (const [key, item] of Object.entries(value)) {
+    const text = scalarText(item);
+    if (text !== undefined) result[key] = text;
+  }
+  return result;
+}
+
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function isEntityName(value: string): boolean {
+  return value.trim() !== '' && value !== '-NamespaceOnlyMetric-';
+}
+
+/** The entity in `…/namespaces/{ns}/queues/{q}` or `…/topics/{t}[/subscriptions/{s}]`. */
+function entityFromResourceId(resourceId: string): string | undefined {
+  const match =
+    /\/namespaces\/[^/]+\/(queues|topics)\/([^/]+)(?:\/subscriptions\/([^/]+))?\/?$/i.exec(
+      resourceId,
+    );
+  if (match?.[2] === undefined) return undefined;
+  return match[3] !== undefined ? `${match[2]}/Subscriptions/${match[3]}` : match[2];
+}
+
+/** `surge-pool` (key compared case-insensitively: it is typed by hand in the portal). */
+function explicitPools(customProperties: Record<string, string>): string[] {
+  const names = Object.entries(customProperties)
+    .filter(([key]) => key.toLowerCase() === SURGE_POOL_PROPERTY)
+    .flatMap(([, value]) => value.split(','))
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+  return unique(names);
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

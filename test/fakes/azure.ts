@@ -1,0 +1,178 @@
+import { AzureError } from '../../shared/azure/errors';
+import type {
+  ContainerGroups,
+  EntityDepth,
+  GroupRef,
+  GroupRequest,
+  GroupSnapshot,
+  QueueMetrics,
+} from '../../shared/azure/ports';
+
+interface FakeGroup {
+  request: GroupRequest;
+  createdAt: number;
+  /** Overrides of what Azure reports, for failure cases. */
+  provisioning?: 'Failed';
+  restartCount: number;
+  events: { name: string; message: string; type: string }[];
+}
+
+/**
+ * A hand-written ContainerGroups: groups appear on a create, become Succeeded/Running after
+ * `startupSeconds` of the injected clock, and vanish on a delete. Fields are settable so a test
+ * can make creates fail, groups fail provisioning or crash loop; `calls` counts every port call.
+ */
+export class FakeContainerGroups implements ContainerGroups {
+  /** Seconds from an accepted create to Running. */
+  startupSeconds = 30;
+  /** Errors thrown by the next creates, one per create. */
+  failCreates: AzureError[] = [];
+  /** Errors thrown by the next lists, one per list. */
+  failLists: AzureError[] = [];
+  /** Creates (by name) that will fail provisioning for lack of capacity. */
+  failProvisioning = new Set<string>();
+  readonly calls = { list: 0, get: 0, create: 0, delete: 0 };
+  /** Every request accepted, in order (secrets included: tests check where they go). */
+  readonly created: GroupRequest[] = [];
+  readonly deleted: string[] = [];
+  readonly groups = new Map<string, FakeGroup>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Puts a group in place as if created at `createdAt`. */
+  seed(request: GroupRequest, createdAt: number): void {
+    this.groups.set(request.name, { request, createdAt, restartCount: 0, events: [] });
+  }
+
+  /** Makes a group's container restart `count` times (a crash loop when ≥ crashLoopRestarts). */
+  crash(name: string, count: number): void {
+    const g = this.groups.get(name);
+    if (g) g.restartCount = count;
+  }
+
+  names(): string[] {
+    return [...this.groups.keys()].sort();
+  }
+
+  list(): Promise<GroupSnapshot[]> {
+    this.calls.list++;
+    const failure = this.failLists.shift();
+    if (failure) return Promise.reject(failure);
+    return Promise.resolve([...this.groups.values()].map((g) => this.snapshot(g, false)));
+  }
+
+  get(ref: GroupRef): Promise<GroupSnapshot | undefined> {
+    this.calls.get++;
+    const g = this.groups.get(ref.name);
+    return Promise.resolve(g ? this.snapshot(g, true) : undefined);
+  }
+
+  beginCreate(request: GroupRequest): Promise<void> {
+    this.calls.create++;
+    const failure = this.failCreates.shift();
+    if (failure) return Promise.reject(failure);
+    this.created.push(request);
+    // A PUT on an existing name updates it in place: idempotent, never a duplicate.
+    const existing = this.groups.get(request.name);
+    this.groups.set(request.name, {
+      request,
+      createdAt: existing?.createdAt ?? this.now(),
+      restartCount: 0,
+      events: [],
+      ...(this.failProvisioning.has(request.name) ? { provisioning: 'Failed' as const } : {}),
+    });
+    if (this.failProvisioning.has(request.name)) {
+      this.groups.get(request.name)?.events.push({
+        name: 'InsufficientCapacity.',
+        message: 'The requested resource is not available in the location at this moment.',
+        type: 'Warning',
+      });
+    }
+    return Promise.resolve();
+  }
+
+  beginDelete(ref: GroupRef): Promise<void> {
+    this.calls.delete++;
+    this.deleted.push(ref.name);
+    this.groups.delete(ref.name);
+    return Promise.resolve();
+  }
+
+  private snapshot(g: FakeGroup, withView: boolean): GroupSnapshot {
+    const started = g.createdAt + this.startupSeconds * 1000;
+    const up = this.now() >= started;
+    const provisioningState = g.provisioning ?? (up ? 'Succeeded' : 'Creating');
+    return {
+      name: g.request.name,
+      tags: { ...g.request.tags },
+      provisioningState,
+      ...(withView
+        ? {
+            instanceView: {
+              state: provisioningState === 'Succeeded' ? 'Running' : 'Pending',
+              containers: g.request.containers.map((c) => ({
+                name: c.name,
+                image: c.image,
+                restartCount: g.restartCount,
+                ...(provisioningState === 'Succeeded'
+                  ? { state: 'Running', startTime: new Date(started).toISOString() }
+                  : {}),
+              })),
+              events: g.events,
+            },
+          }
+        : {}),
+    };
+  }
+}
+
+/**
+ * A hand-written QueueMetrics over settable depths per namespace and entity, counting calls
+ * (each list call stands for one administration call per page of the real API).
+ */
+export class FakeQueueMetrics implements QueueMetrics {
+  readonly calls = { listQueues: 0, listSubscriptions: 0, get: 0 };
+  /** Namespaces whose reads fail. */
+  readonly failing = new Map<string, AzureError>();
+  private readonly depths = new Map<string, Map<string, EntityDepth>>();
+
+  /** Sets an entity's active count (queue name or topic/Subscriptions/sub). */
+  set(namespace: string, entity: string, active: number, deadLetter = 0): void {
+    const ns = this.depths.get(namespace) ?? new Map<string, EntityDepth>();
+    ns.set(entity, { entity, active, deadLetter, scheduled: 0 });
+    this.depths.set(namespace, ns);
+  }
+
+  listQueues(namespace: string): Promise<EntityDepth[]> {
+    this.calls.listQueues++;
+    return this.read(namespace, (e) => !e.includes('/'));
+  }
+
+  listSubscriptions(namespace: string, topic: string): Promise<EntityDepth[]> {
+    this.calls.listSubscriptions++;
+    return this.read(namespace, (e) => e.startsWith(`${topic}/Subscriptions/`));
+  }
+
+  async get(namespace: string, entity: string): Promise<EntityDepth | undefined> {
+    this.calls.get++;
+    return (await this.read(namespace, (e) => e === entity))[0];
+  }
+
+  private read(namespace: string, keep: (entity: string) => boolean): Promise<EntityDepth[]> {
+    const failure = this.failing.get(namespace);
+    if (failure) return Promise.reject(failure);
+    return Promise.resolve(
+      [...(this.depths.get(namespace)?.values() ?? [])].filter((d) => keep(d.entity)),
+    );
+  }
+}
+
+/** A capacity error as ARM reports it synchronously. */
+export function capacityError(): AzureError {
+  return new AzureError(
+    'capacity',
+    'ServiceUnavailable',
+    'The requested resource is not available in the location westeurope at this moment.',
+    409,
+  );
+}

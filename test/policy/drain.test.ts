@@ -1,0 +1,261 @@
+import { describe, expect, it } from 'vitest';
+import type { DrainScaling } from '../../shared/config/poolSpec';
+import type { DrainMemory } from '../../shared/policy/drain';
+import {
+  drainDecide,
+  emptyDrainMemory,
+  observeDepth,
+  observeStartup,
+} from '../../shared/policy/drain';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+
+/** The spec defaults, with μ = 2/s configured. */
+const spec: DrainScaling = {
+  mode: 'drain',
+  targetDrainSeconds: 300,
+  messagesPerSecondPerGroup: 2,
+  startupSeconds: 60,
+  learn: true,
+  learningRate: 0.3,
+  headroom: 0.1,
+  activationMessages: 0,
+  arrivalHalfLifeSeconds: 300,
+  scaleInStabilizationSeconds: 300,
+  scaleInMaxFraction: 0.5,
+};
+
+interface Case {
+  label: string;
+  live: number;
+  ready: number;
+  active: number | undefined;
+  memory?: Partial<DrainMemory>;
+  spec?: Partial<DrainScaling>;
+  min?: number;
+  max?: number;
+  desired: number;
+  reason: string;
+}
+
+/** Runs drainDecide and returns the parts a case checks, so whole results are compared. */
+function decideCase(c: Case): { desired: number; reason: string } {
+  const d = drainDecide({
+    spec: { ...spec, ...c.spec },
+    now: T0,
+    live: c.live,
+    ready: c.ready,
+    active: c.active,
+    minGroups: c.min ?? 0,
+    maxGroups: c.max ?? 100,
+    memory: { ...emptyDrainMemory, ...c.memory },
+  });
+  return { desired: d.desired, reason: d.reason };
+}
+
+describe('drainDecide', () => {
+  const cases: Case[] = [
+    {
+      label: 'README worked example: 1200 waiting, 4/s arriving, 2/s per group, 1 running',
+      live: 1,
+      ready: 1,
+      active: 1200,
+      memory: { arrivalRate: 4 },
+      desired: 5,
+      reason:
+        'drain: 1200 waiting, arrivals 4/s, 2/s per group, start-up 60 s: 2.2 to keep up + 2.75 to drain 1320 within 240 s = 5',
+    },
+    {
+      label: 'no depth read yet holds the pool',
+      live: 3,
+      ready: 3,
+      active: undefined,
+      desired: 3,
+      reason: 'no queue depth read yet: holding',
+    },
+    {
+      label: 'an idle pool at zero stays at zero',
+      live: 0,
+      ready: 0,
+      active: 0,
+      desired: 0,
+      reason:
+        'drain: 0 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0',
+    },
+    {
+      label: 'below the activation threshold a pool at zero stays at zero',
+      live: 0,
+      ready: 0,
+      active: 4,
+      spec: { activationMessages: 5 },
+      desired: 0,
+      reason:
+        'drain: 4 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0.01 to drain 4 within 240 s = 0',
+    },
+    {
+      label: 'one message wakes a pool at zero',
+      live: 0,
+      ready: 0,
+      active: 1,
+      desired: 1,
+      reason:
+        'drain: 1 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 1 within 240 s = 1',
+    },
+    {
+      label: 'an empty queue with steady arrivals keeps what arrivals need',
+      live: 8,
+      ready: 8,
+      active: 0,
+      memory: { arrivalRate: 10 },
+      desired: 6,
+      reason:
+        'drain: 0 waiting, arrivals 10/s, 2/s per group, start-up 60 s: 5.5 to keep up + 0 to drain 0 within 240 s = 6',
+    },
+    {
+      label: 'arrivals under one per drain target count as none',
+      live: 1,
+      ready: 1,
+      active: 0,
+      memory: { arrivalRate: 0.003 },
+      desired: 0,
+      reason:
+        'drain: 0 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0',
+    },
+    {
+      label: 'start-up longer than the target aims for one more start-up time',
+      live: 0,
+      ready: 0,
+      active: 480,
+      spec: { targetDrainSeconds: 60, startupSeconds: 120 },
+      desired: 2,
+      reason:
+        'drain: 480 waiting, arrivals 0/s, 2/s per group, start-up 120 s: 0 to keep up + 2 to drain 480 within 120 s = 2',
+    },
+    {
+      label: 'maxGroups caps the pool',
+      live: 2,
+      ready: 2,
+      active: 100000,
+      max: 10,
+      desired: 10,
+      reason:
+        'drain: 100000 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 207.83 to drain 99760 within 240 s = 208, bounded to 10 by min 0/max 10',
+    },
+    {
+      label: 'scale-in keeps the highest recommendation of the window',
+      live: 10,
+      ready: 10,
+      active: 0,
+      memory: { recommendations: [{ at: T0 - 100_000, desired: 8 }] },
+      desired: 8,
+      reason:
+        'drain: 0 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0; scale-in to 8: highest recommendation in 300 s is 8',
+    },
+    {
+      label: 'recommendations older than the window are forgotten; at most half goes per step',
+      live: 10,
+      ready: 10,
+      active: 0,
+      memory: { recommendations: [{ at: T0 - 400_000, desired: 9 }] },
+      desired: 5,
+      reason:
+        'drain: 0 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0; scale-in to 5: at most 5 removed per step',
+    },
+    {
+      label: 'minGroups holds the floor',
+      live: 3,
+      ready: 3,
+      active: 0,
+      min: 2,
+      desired: 2,
+      reason:
+        'drain: 0 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0, bounded to 2 by min 2/max 100',
+    },
+  ];
+  it.each(cases)('$label', (c) => {
+    expect(decideCase(c)).toEqual({ desired: c.desired, reason: c.reason });
+  });
+});
+
+/**
+ * A queue drained at the true throughput, sampled every `step` seconds. As in the controller,
+ * each sample carries the groups running at that moment, and they drain until the next sample.
+ */
+function simulate(
+  steps: { seconds: number; arrivals: number; ready: number }[],
+  options: { startDepth: number; trueMu: number; step?: number; spec?: Partial<DrainScaling> },
+): DrainMemory {
+  const step = options.step ?? 15;
+  const s = { ...spec, ...options.spec };
+  let depth = options.startDepth;
+  let t = T0;
+  let ready = steps[0]?.ready ?? 0;
+  let memory = observeDepth(emptyDrainMemory, s, { at: t, active: depth }, ready);
+  for (const phase of steps) {
+    for (let elapsed = 0; elapsed < phase.seconds; elapsed += step) {
+      depth = Math.max(0, depth + (phase.arrivals - options.trueMu * ready) * step);
+      t += step * 1000;
+      ready = phase.ready;
+      memory = observeDepth(memory, s, { at: t, active: Math.round(depth) }, ready);
+    }
+  }
+  return memory;
+}
+
+describe('drain estimators', () => {
+  it('estimates arrivals while the groups are saturated', () => {
+    // True λ = 5/s, μ = 2/s (as configured), 2 groups: the queue rises 1/s from 1000.
+    const memory = simulate([{ seconds: 300, arrivals: 5, ready: 2 }], {
+      startDepth: 1000,
+      trueMu: 2,
+      spec: { learn: false },
+    });
+    expect(memory.arrivalRate).toBeCloseTo(5, 1);
+    expect(memory.throughput).toBeUndefined();
+  });
+
+  it('learns a throughput higher than configured from how fast a burst drains', () => {
+    // Configured 1/s, really 2/s: after the burst (no arrivals) 4 groups drain 8/s, so μ ≥ 2.
+    const memory = simulate([{ seconds: 150, arrivals: 0, ready: 4 }], {
+      startDepth: 2000,
+      trueMu: 2,
+      spec: { messagesPerSecondPerGroup: 1 },
+    });
+    expect(memory.throughput).toBeGreaterThan(1.95);
+    expect(memory.throughput).toBeLessThanOrEqual(2.0001);
+    expect(memory.arrivalRate).toBeLessThan(0.1);
+  });
+
+  it('identifies throughput from two saturated intervals with different group counts', () => {
+    // Configured 1/s, really 2/s, steady λ = 6/s: with 2 groups the queue rises 2/s, with 5 it falls 4/s.
+    // μ = (2 − (−4)) / (5 − 2) = 2.
+    const memory = simulate(
+      [
+        { seconds: 60, arrivals: 6, ready: 2 },
+        { seconds: 60, arrivals: 6, ready: 5 },
+      ],
+      { startDepth: 3000, trueMu: 2, spec: { messagesPerSecondPerGroup: 1 } },
+    );
+    // Three intervals run with 5 groups, each identification moving 30 % of the way: 1 → 1.3 → 1.51 → 1.66.
+    expect(memory.throughput).toBeCloseTo(1.657, 3);
+  });
+
+  it('lets the arrival estimate decay while the queue stays empty', () => {
+    const start: DrainMemory = {
+      ...emptyDrainMemory,
+      arrivalRate: 8,
+      last: { at: T0, active: 0, ready: 4 },
+    };
+    const after = observeDepth(start, spec, { at: T0 + 600_000, active: 0 }, 4);
+    expect(after.arrivalRate).toBeCloseTo(2, 5); // two half-lives of 300 s
+  });
+
+  it('learns start-up latency as a moving average and ignores it when learning is off', () => {
+    const once = observeStartup(emptyDrainMemory, spec, 40);
+    const twice = observeStartup(once, spec, 80);
+    expect([once.startupSeconds, twice.startupSeconds]).toEqual([40, 52]);
+    expect(
+      observeStartup(emptyDrainMemory, { ...spec, learn: false }, 40).startupSeconds,
+    ).toBeUndefined();
+  });
+});
