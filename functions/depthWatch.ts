@@ -9,12 +9,13 @@ import { entityPath } from '../shared/config/pools';
 import type { ControllerSignal } from '../shared/controller/state';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
+import { readSettings } from '../shared/config/settings';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
 
 /** What one run of the depth watch did, for the log and for tests. */
 export interface DepthWatchReport {
-  /** Pools that got a depth sample. */
+  /** Pools whose depth was read (delivered to the controller or not: see undelivered). */
   readonly sampled: readonly string[];
   /** Pools whose depth could not be read, with why. */
   readonly failed: readonly { pool: string; error: string }[];
@@ -90,7 +91,8 @@ export function watchDepth(deps: {
       }
     });
     const sampled = signals.filter((s) => s.signal.kind === 'depth').map((s) => s.pool);
-    return { sampled: sampled.sort(), failed, undelivered };
+    const byPool = (a: { pool: string }, b: { pool: string }) => a.pool.localeCompare(b.pool);
+    return { sampled: sampled.sort(), failed: failed.sort(byPool), undelivered: undelivered.sort(byPool) };
   };
 }
 
@@ -111,7 +113,8 @@ async function readNamespace(
 }
 
 app.timer('depthWatch', {
-  schedule: runtime().settings.depthSchedule,
+  // Read from the app settings at registration, before any pool is loaded.
+  schedule: readSettings(process.env).depthSchedule,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
     const r = runtime();

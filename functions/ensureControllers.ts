@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
+import { readSettings } from '../shared/config/settings';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
 
@@ -26,7 +27,8 @@ export function ensureAll(deps: { pools: PoolsConfig; controllers: Controllers }
 }
 
 app.timer('ensureControllers', {
-  schedule: runtime().settings.ensureSchedule,
+  // Read from the app settings at registration, before any pool is loaded.
+  schedule: readSettings(process.env).ensureSchedule,
   runOnStartup: true,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {

@@ -4,6 +4,7 @@ import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
+import { readSettings } from '../shared/config/settings';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
 
@@ -31,7 +32,8 @@ export function tickScaleIn(deps: {
 }
 
 app.timer('scaleInTick', {
-  schedule: runtime().settings.scaleInSchedule,
+  // Read from the app settings at registration, before any pool is loaded.
+  schedule: readSettings(process.env).scaleInSchedule,
   extraInputs: [df.input.durableClient()],
   handler: async (_timer: Timer, context: InvocationContext) => {
     const r = runtime();

@@ -1,0 +1,216 @@
+import { describe, expect, it } from 'vitest';
+import { createGroup } from '../../functions/createGroup';
+import { deleteGroup } from '../../functions/deleteGroup';
+import { observePool } from '../../functions/observePool';
+import { readDepth } from '../../functions/readDepth';
+import { AzureError } from '../../shared/azure/errors';
+import type { CreateGroupInput } from '../../shared/controller/activities';
+import { groupName } from '../../shared/policy/version';
+import { FakeContainerGroups, FakeQueueMetrics, capacityError } from '../fakes/azure';
+import { poolInput, poolsOf } from '../fakes/pools';
+
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const pools = poolsOf(
+  poolInput('orders', {
+    group: {
+      containers: [
+        {
+          name: 'worker',
+          image: 'contoso.azurecr.io/worker:1.0',
+          ports: [8080],
+          environment: { MODE: 'burst' },
+          secureEnvironment: { DB_PASSWORD: { fromSetting: 'ORDERS_DB_PASSWORD' } },
+        },
+      ],
+      registry: {
+        server: 'contoso.azurecr.io',
+        identity:
+          '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pull',
+      },
+    },
+  }),
+  poolInput('invoices'),
+);
+const settings: Record<string, string> = { ORDERS_DB_PASSWORD: 'hunter2' };
+const version = { id: '1.0', images: { worker: 'contoso.azurecr.io/worker:1.0' } };
+const input = (ordinal: number): CreateGroupInput => ({
+  pool: 'orders',
+  name: groupName('orders', '1.0', ordinal),
+  version,
+  createdAt: new Date(NOW).toISOString(),
+});
+
+function harness() {
+  let now = NOW;
+  const groups = new FakeContainerGroups(() => now);
+  const create = createGroup({ pools, containerGroups: groups, readSetting: (n) => settings[n] });
+  return { groups, create, advance: (ms: number) => (now += ms) };
+}
+
+describe('createGroup', () => {
+  it('sends one PUT with the secret only as secureValue, tags for re-reading, and a DNS label', async () => {
+    const { groups, create } = harness();
+    const logs: string[] = [];
+    expect(await create(input(0), (m) => logs.push(m))).toEqual({ ok: true });
+    expect(groups.calls.create).toBe(1);
+    const request = groups.created[0];
+    expect(request?.containers[0]?.environment).toEqual([
+      { name: 'MODE', value: 'burst' },
+      { name: 'DB_PASSWORD', secureValue: 'hunter2' },
+    ]);
+    expect(request?.tags).toEqual({
+      'surge-pool': 'orders',
+      'surge-version': '1.0',
+      'surge-created': '2026-11-22T10:00:00.000Z',
+    });
+    expect(request?.publicDns).toEqual({ dnsNameLabel: input(0).name, ports: [8080] });
+    expect(request?.identities).toEqual([
+      '/subscriptions/s/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/pull',
+    ]);
+    expect(JSON.stringify(logs)).not.toContain('hunter2');
+  });
+
+  it('is idempotent: the same create twice is one group', async () => {
+    const { groups, create } = harness();
+    await create(input(0));
+    await create(input(0));
+    expect(groups.names()).toEqual([input(0).name]);
+  });
+
+  it.each([
+    {
+      label: 'capacity',
+      error: capacityError(),
+      failure: {
+        kind: 'capacity',
+        code: 'ServiceUnavailable',
+        message:
+          'The requested resource is not available in the location westeurope at this moment.',
+        status: 409,
+      },
+    },
+    {
+      label: 'bad image',
+      error: new AzureError(
+        'invalid',
+        'InaccessibleImage',
+        "The image 'w:9' in container group 'x' is not accessible.",
+        400,
+      ),
+      failure: {
+        kind: 'invalid',
+        code: 'InaccessibleImage',
+        message: "The image 'w:9' in container group 'x' is not accessible.",
+        status: 400,
+      },
+    },
+  ])('reports a $label failure in Azure’s words, never throwing', async ({ error, failure }) => {
+    const { groups, create } = harness();
+    groups.failCreates.push(error);
+    expect(await create(input(0))).toEqual({ ok: false, failure });
+  });
+
+  it('refuses without calling Azure when a secret’s setting is gone, naming pool and field', async () => {
+    const groups = new FakeContainerGroups(() => NOW);
+    const create = createGroup({ pools, containerGroups: groups, readSetting: () => undefined });
+    expect(await create(input(0))).toEqual({
+      ok: false,
+      failure: {
+        kind: 'invalid',
+        code: 'MissingSetting',
+        message:
+          'pool "orders": group.containers[0].secureEnvironment.DB_PASSWORD: app setting ORDERS_DB_PASSWORD is not set',
+      },
+    });
+    expect(groups.calls.create).toBe(0);
+  });
+});
+
+describe('observePool and deleteGroup', () => {
+  it('lists once and reads instance views only of provisioned groups that are due', async () => {
+    const { groups, create, advance } = harness();
+    for (const i of [0, 1, 2]) await create(input(i));
+    advance(60_000); // all three are up now
+    await create(input(3)); // still creating
+    await createGroup({ pools, containerGroups: groups, readSetting: () => '' })({
+      ...input(0),
+      pool: 'invoices',
+      name: groupName('invoices', '1.0', 0),
+    });
+    const observe = observePool({ pools, containerGroups: groups });
+    const seen = await observe({ pool: 'orders', skipInstanceView: [input(0).name] });
+    expect(
+      seen.found && {
+        groups: seen.groups?.map(
+          (g) => `${g.name}:${g.provisioningState}:${g.instanceView ? 'view' : 'list'}`,
+        ),
+        read: seen.instanceViewsRead,
+      },
+    ).toEqual({
+      groups: [
+        `${input(0).name}:Succeeded:list`,
+        `${input(1).name}:Succeeded:view`,
+        `${input(2).name}:Succeeded:view`,
+        `${input(3).name}:Creating:list`,
+      ],
+      read: [input(1).name, input(2).name],
+    });
+    expect(groups.calls).toMatchObject({ list: 1, get: 2 });
+  });
+
+  it('reports a pool that is no longer configured, and a listing failure as data', async () => {
+    const { groups } = harness();
+    const observe = observePool({ pools, containerGroups: groups });
+    expect(await observe({ pool: 'gone', skipInstanceView: [] })).toEqual({ found: false });
+    groups.failLists.push(new AzureError('throttled', 'TooManyRequests', 'Too many requests', 429));
+    const result = await observe({ pool: 'orders', skipInstanceView: [] });
+    expect(result.found && result.failure).toEqual({
+      kind: 'throttled',
+      code: 'TooManyRequests',
+      message: 'Too many requests',
+      status: 429,
+    });
+  });
+
+  it('deletes, and treats an absent group as deleted', async () => {
+    const { groups, create } = harness();
+    await create(input(0));
+    const del = deleteGroup({ pools, containerGroups: groups });
+    expect(await del({ pool: 'orders', name: input(0).name, reason: 'scale-in' })).toEqual({
+      ok: true,
+    });
+    expect(await del({ pool: 'orders', name: input(0).name, reason: 'scale-in' })).toEqual({
+      ok: true,
+    });
+    expect(groups.names()).toEqual([]);
+  });
+});
+
+describe('readDepth', () => {
+  it.each([
+    {
+      label: 'a queue',
+      set: 17,
+      result: { ok: true, sample: { at: NOW, active: 17, deadLetter: 0, scheduled: 0 } },
+    },
+    {
+      label: 'a missing queue',
+      set: undefined,
+      result: {
+        ok: false,
+        failure: {
+          kind: 'notFound',
+          code: 'EntityNotFound',
+          message: 'orders not found in contoso.servicebus.windows.net',
+        },
+      },
+    },
+  ])('reads $label', async ({ set, result }) => {
+    const metrics = new FakeQueueMetrics();
+    if (set !== undefined) metrics.set('contoso.servicebus.windows.net', 'orders', set);
+    expect(
+      await readDepth({ pools, queueMetrics: metrics, now: () => NOW })({ pool: 'orders' }),
+    ).toEqual(result);
+    expect(metrics.calls.get).toBe(1);
+  });
+});

@@ -1,0 +1,330 @@
+import { HttpRequest } from '@azure/functions';
+import type { HttpResponseInit } from '@azure/functions';
+import { describe, expect, it } from 'vitest';
+import { getPool } from '../../functions/getPool';
+import { listPools } from '../../functions/listPools';
+import { monitorAlert } from '../../functions/monitorAlert';
+import { scalePool } from '../../functions/scalePool';
+import { serviceBusEvents } from '../../functions/serviceBusEvents';
+import { FakeControllers } from '../fakes/controllers';
+import { poolInput, poolsOf } from '../fakes/pools';
+import { fixtureJson } from '../fixtures';
+
+const NOW = Date.parse('2026-11-22T10:00:00Z');
+const pools = poolsOf(
+  poolInput('gao', {
+    serviceBus: { namespace: 'othercloudtest.servicebus.windows.net', queue: 'gaoqueue' },
+    maxGroups: 8,
+  }),
+  poolInput('orders'),
+);
+
+function request(
+  method: string,
+  body?: unknown,
+  headers: Record<string, string> = { 'content-type': 'application/json' },
+): HttpRequest {
+  return new HttpRequest({
+    method,
+    url: 'http://localhost/api/x',
+    headers,
+    ...(body !== undefined
+      ? { body: { string: typeof body === 'string' ? body : JSON.stringify(body) } }
+      : {}),
+  });
+}
+
+/** Status and JSON body of a response: the whole result a case compares. */
+function outcome(r: HttpResponseInit): { status: number | undefined; body: unknown } {
+  return { status: r.status, body: r.jsonBody };
+}
+
+describe('scalePool', () => {
+  const cases: { label: string; pool?: string; body: unknown; status: number; reason?: string }[] =
+    [
+      {
+        label: 'unknown pool',
+        pool: 'nope',
+        body: { count: 1 },
+        status: 404,
+        reason: 'no pool named "nope"',
+      },
+      {
+        label: 'malformed JSON',
+        body: '{"count": ',
+        status: 400,
+        reason: 'malformed JSON: Unexpected end of JSON input',
+      },
+      {
+        label: 'not an object',
+        body: [1],
+        status: 400,
+        reason: 'body must be an object like {"count": 5, "durationSeconds": 1800}',
+      },
+      {
+        label: 'negative count',
+        body: { count: -1 },
+        status: 400,
+        reason: 'count: must be a whole number of groups, 0 or more',
+      },
+      {
+        label: 'fractional count',
+        body: { count: 1.5 },
+        status: 400,
+        reason: 'count: must be a whole number of groups, 0 or more',
+      },
+      {
+        label: 'above maxGroups',
+        body: { count: 9 },
+        status: 400,
+        reason: 'count: 9 is above maxGroups 8 of pool "gao"',
+      },
+      {
+        label: 'duration too long',
+        body: { count: 2, durationSeconds: 10_000_000 },
+        status: 400,
+        reason: 'durationSeconds: must be a whole number from 1 to 604800',
+      },
+    ];
+  it.each(cases)('refuses $label, signalling nothing', async ({ pool, body, status, reason }) => {
+    const controllers = new FakeControllers();
+    const r = await scalePool({ pools, controllers, now: () => NOW })(
+      pool ?? 'gao',
+      request('POST', body),
+    );
+    expect({
+      status: r.status,
+      reason: (r.jsonBody as { error: { reason: string } }).error.reason,
+    }).toEqual({ status, reason });
+    expect(controllers.signals).toEqual([]);
+  });
+
+  it('refuses a wrong content type with 415', async () => {
+    const r = await scalePool({ pools, controllers: new FakeControllers(), now: () => NOW })(
+      'gao',
+      request('POST', 'count=2', { 'content-type': 'application/x-www-form-urlencoded' }),
+    );
+    expect(r.status).toBe(415);
+  });
+
+  it('delivers an override for an hour by default', async () => {
+    const controllers = new FakeControllers();
+    const r = await scalePool({ pools, controllers, now: () => NOW })(
+      'gao',
+      request('POST', { count: 3, reason: 'load test' }),
+    );
+    const signal = { kind: 'override', at: NOW, count: 3, seconds: 3600, reason: 'load test' };
+    expect(outcome(r)).toEqual({
+      status: 202,
+      body: { pool: 'gao', signal, controller: 'started', status: '/api/pools/gao' },
+    });
+    expect(controllers.signals).toEqual([{ pool: 'gao', signal }]);
+  });
+});
+
+describe('serviceBusEvents', () => {
+  const handler = (controllers: FakeControllers) =>
+    serviceBusEvents({ pools, controllers, now: () => NOW });
+  const gridEvent = fixtureJson<Record<string, unknown>>(
+    'eventgrid/servicebus.active_messages_available_with_no_listeners.json',
+  );
+  const cloudEvent = fixtureJson<Record<string, unknown>>(
+    'eventgrid/servicebus.cloud-events-schema.active_messages_available_with_no_listeners.json',
+  );
+  const wake = {
+    kind: 'wake',
+    at: NOW,
+    source: 'eventgrid',
+    detail: 'Microsoft.ServiceBus.ActiveMessagesAvailableWithNoListeners othercloudtest/gaoqueue',
+  };
+
+  it.each([
+    {
+      label: 'Event Grid schema',
+      body: [gridEvent],
+      headers: { 'content-type': 'application/json' },
+    },
+    {
+      label: 'CloudEvents schema',
+      body: cloudEvent,
+      headers: { 'content-type': 'application/cloudevents+json' },
+    },
+  ])('wakes the pool that drains the entity ($label)', async ({ body, headers }) => {
+    const controllers = new FakeControllers();
+    const r = await handler(controllers)(request('POST', body, headers));
+    expect(outcome(r)).toEqual({
+      status: 202,
+      body: {
+        woken: [
+          { event: '3ce929ea-fab7-428a-8270-0452970fa710', pool: 'gao', controller: 'started' },
+        ],
+        ignored: [],
+      },
+    });
+    expect(controllers.signals).toEqual([{ pool: 'gao', signal: wake }]);
+  });
+
+  it('answers the subscription validation handshake', async () => {
+    const validation = [
+      {
+        id: 'v1',
+        topic:
+          '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ServiceBus/namespaces/othercloudtest',
+        subject: '',
+        eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+        eventTime: '2026-11-22T10:00:00Z',
+        data: { validationCode: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' },
+        dataVersion: '1',
+      },
+    ];
+    const r = await handler(new FakeControllers())(request('POST', validation));
+    expect(outcome(r)).toEqual({
+      status: 200,
+      body: { validationResponse: '512d38b6-c7b8-40c8-89fe-f46f9e9622b6' },
+    });
+  });
+
+  it('answers the CloudEvents abuse-protection handshake', async () => {
+    const r = await handler(new FakeControllers())(
+      request('OPTIONS', undefined, { 'WebHook-Request-Origin': 'eventgrid.azure.net' }),
+    );
+    expect({ status: r.status, headers: r.headers }).toEqual({
+      status: 200,
+      headers: {
+        'WebHook-Allowed-Origin': 'eventgrid.azure.net',
+        'WebHook-Allowed-Rate': '*',
+        Allow: 'POST, OPTIONS',
+      },
+    });
+  });
+
+  it.each([
+    {
+      label: 'an entity no pool drains',
+      body: [{ ...gridEvent, data: { ...(gridEvent.data as object), queueName: 'other' } }],
+      status: 202,
+    },
+    {
+      label: 'a dead-letter event',
+      body: [
+        {
+          ...gridEvent,
+          eventType: 'Microsoft.ServiceBus.DeadletterMessagesAvailableWithNoListeners',
+        },
+      ],
+      status: 202,
+    },
+    { label: 'an event without an id', body: [{ ...gridEvent, id: undefined }], status: 400 },
+    { label: 'malformed JSON', body: '[{', status: 400 },
+  ])('wakes nobody for $label', async ({ body, status }) => {
+    const controllers = new FakeControllers();
+    const r = await handler(controllers)(request('POST', body));
+    expect(r.status).toBe(status);
+    expect(controllers.signals).toEqual([]);
+  });
+
+  it('answers 503 when the controller cannot be reached, so Event Grid retries', async () => {
+    const controllers = new FakeControllers();
+    controllers.unreachable.add('gao');
+    expect((await handler(controllers)(request('POST', [gridEvent]))).status).toBe(503);
+  });
+});
+
+describe('monitorAlert', () => {
+  const handler = (controllers: FakeControllers) =>
+    monitorAlert({ pools, controllers, now: () => NOW });
+  const fired = fixtureJson<{
+    data: {
+      essentials: Record<string, unknown>;
+      alertContext: { condition: { allOf: Record<string, unknown>[] } };
+      customProperties?: Record<string, string>;
+    };
+  }>('monitor/alerts-common-schema-test-action-definitions.metric-alert-fired.json');
+  const onServiceBus = {
+    ...fired,
+    data: {
+      ...fired.data,
+      customProperties: {},
+      essentials: {
+        ...fired.data.essentials,
+        alertTargetIDs: [
+          '/subscriptions/s/resourcegroups/rg/providers/microsoft.servicebus/namespaces/othercloudtest',
+        ],
+      },
+      alertContext: {
+        ...fired.data.alertContext,
+        condition: {
+          ...fired.data.alertContext.condition,
+          allOf: [
+            {
+              metricName: 'ActiveMessages',
+              metricValue: 812,
+              dimensions: [{ name: 'EntityName', value: 'gaoqueue' }],
+            },
+          ],
+        },
+      },
+    },
+  };
+
+  it.each([
+    { label: 'a Service Bus metric alert split by entity', body: onServiceBus, woken: ['gao'] },
+    {
+      label: 'the surge-pool custom property',
+      body: {
+        ...fired,
+        data: { ...fired.data, customProperties: { 'surge-pool': 'orders, gao' } },
+      },
+      woken: ['orders', 'gao'],
+    },
+    { label: 'a fired alert on an unrelated resource', body: fired, woken: [] },
+    {
+      label: 'a resolved alert',
+      body: fixtureJson('monitor/alerts-payload-samples.sample-alert-payload.metric.json'),
+      woken: [],
+    },
+  ])('wakes the right pools for $label', async ({ body, woken }) => {
+    const controllers = new FakeControllers();
+    const r = await handler(controllers)(request('POST', body));
+    expect({ status: r.status, woken: controllers.signals.map((s) => s.pool) }).toEqual({
+      status: 202,
+      woken,
+    });
+  });
+
+  it.each([
+    {
+      label: 'not the common schema',
+      body: fixtureJson('monitor/alerts-payload-samples.metric-static-threshold.alertContext.json'),
+      status: 400,
+    },
+    {
+      label: 'an unknown pool named',
+      body: { ...fired, data: { ...fired.data, customProperties: { 'surge-pool': 'nope' } } },
+      status: 400,
+    },
+  ])('refuses $label', async ({ body, status }) => {
+    const controllers = new FakeControllers();
+    expect((await handler(controllers)(request('POST', body))).status).toBe(status);
+    expect(controllers.signals).toEqual([]);
+  });
+});
+
+describe('pools API reads', () => {
+  it('lists pools with their controller state, and 404s an unknown pool', async () => {
+    const controllers = new FakeControllers();
+    controllers.runtimes.set('orders', { runtimeStatus: 'Running', status: null });
+    const list = await listPools({ pools, controllers })();
+    expect(
+      (list.jsonBody as { pools: { name: string; controller: string }[] }).pools.map((p) => [
+        p.name,
+        p.controller,
+      ]),
+    ).toEqual([
+      ['gao', 'NotStarted'],
+      ['orders', 'Running'],
+    ]);
+    expect((await getPool({ pools, controllers })('nope')).status).toBe(404);
+    expect((await getPool({ pools, controllers })('orders')).status).toBe(200);
+  });
+});
