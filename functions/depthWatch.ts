@@ -92,7 +92,11 @@ export function watchDepth(deps: {
     });
     const sampled = signals.filter((s) => s.signal.kind === 'depth').map((s) => s.pool);
     const byPool = (a: { pool: string }, b: { pool: string }) => a.pool.localeCompare(b.pool);
-    return { sampled: sampled.sort(), failed: failed.sort(byPool), undelivered: undelivered.sort(byPool) };
+    return {
+      sampled: sampled.sort(),
+      failed: failed.sort(byPool),
+      undelivered: undelivered.sort(byPool),
+    };
   };
 }
 

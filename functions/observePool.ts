@@ -15,7 +15,7 @@ const INSTANCE_VIEW_READS_IN_FLIGHT = 8;
 /**
  * Reads a pool back from Azure: every group in its resource group tagged for it (one ARM read
  * per page), plus the instance view of each provisioned group whose health is due for a look
- * (one read each). The spec travels with the result so the orchestration never reads config.
+ * and of each failed one, whose events say why (one read each). The spec travels with the result so the orchestration never reads config.
  */
 export function observePool(deps: { pools: PoolsConfig; containerGroups: ContainerGroups }) {
   return async (input: ObservePoolInput): Promise<ObservePoolResult> => {
@@ -31,7 +31,12 @@ export function observePool(deps: { pools: PoolsConfig; containerGroups: Contain
       return { found: true, spec, instanceViewsRead: [], failure: toFailure(e) };
     }
     const skip = new Set(input.skipInstanceView);
-    const due = listed.filter((g) => g.provisioningState === 'Succeeded' && !skip.has(g.name));
+    // Provisioned groups for their health, failed ones for Azure's reason (their events).
+    const due = listed.filter(
+      (g) =>
+        (g.provisioningState === 'Succeeded' || g.provisioningState === 'Failed') &&
+        !skip.has(g.name),
+    );
     let failure: AzureFailure | undefined;
     const read = await mapLimit(due, INSTANCE_VIEW_READS_IN_FLIGHT, async (g) => {
       try {

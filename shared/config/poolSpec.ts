@@ -231,6 +231,9 @@ const drainScaling = z
       .describe(
         'A pool at zero groups starts only when more messages than this are waiting (messages)',
       ),
+    arrivalWindowSeconds: seconds(
+      'Arrival rate is the median of what was seen over this window; a one-off burst does not count as a rate',
+    ).default(120),
     arrivalHalfLifeSeconds: seconds(
       'While the queue is empty the arrival rate cannot be seen; the estimate halves over this time',
     ).default(300),

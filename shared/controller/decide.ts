@@ -192,17 +192,16 @@ export function decide(
   const live = groups.filter((g) => g.phase === 'pending' || g.phase === 'running');
   const running = groups.filter((g) => g.phase === 'running').length;
   const failed = groups.filter((g) => g.phase === 'failed');
-  const byVersion: Record<string, number> = {};
-  for (const g of live) byVersion[g.versionId] = (byVersion[g.versionId] ?? 0) + 1;
+  const deleting = groups.filter((g) => g.phase === 'deleting').length;
   next = {
     ...next,
     counts: {
       running,
       pending: live.length - running,
       failed: failed.length,
-      deleting: groups.filter((g) => g.phase === 'deleting').length,
+      deleting,
       foreign: foreign.length,
-      byVersion,
+      byVersion: versionsOf(live, version.id, 0),
     },
   };
 
@@ -278,18 +277,42 @@ export function decide(
     actions.length > 0 ||
     decision.desired !== next.lastDecision?.desired ||
     decision.reason !== next.lastDecision?.reason;
+  const survivors = live.filter((g) => !victims.includes(g));
+  const survivorsRunning = survivors.filter((g) => g.phase === 'running').length;
   return {
     state: {
       ...next,
       drain,
       keda,
       desired,
+      // As planned: the writes are sent next, and the status (and the next wake-up, which polls
+      // sooner while groups are pending) should reflect them; a refused create is taken back.
+      counts: {
+        running: survivorsRunning,
+        pending: survivors.length - survivorsRunning + creates,
+        failed: 0,
+        deleting: deleting + failed.length + foreign.length + victims.length,
+        foreign: 0,
+        byVersion: versionsOf(survivors, version.id, creates),
+      },
       lastDecision: decision,
       decisions: changed ? appendBounded(next.decisions, decision, MAX_DECISIONS) : next.decisions,
     },
     actions,
     decision,
   };
+}
+
+/** Live groups per version, plus `added` new ones of the current version. */
+function versionsOf(
+  live: readonly PoolGroup[],
+  current: string,
+  added: number,
+): Record<string, number> {
+  const byVersion: Record<string, number> = {};
+  for (const g of live) byVersion[g.versionId] = (byVersion[g.versionId] ?? 0) + 1;
+  if (added > 0) byVersion[current] = (byVersion[current] ?? 0) + added;
+  return byVersion;
 }
 
 /** The version new groups get: the controller's, unless the spec's images changed under it. */
@@ -484,10 +507,29 @@ export function recordResults(
       ...result.failure,
     });
     if (action.kind === 'create') {
-      next = { ...next, backoff: bumpBackoff(next.backoff, spec, now) };
+      next = {
+        ...next,
+        backoff: bumpBackoff(next.backoff, spec, now),
+        counts: withoutCreate(next.counts, action.input.version.id),
+      };
     }
   });
   return next;
+}
+
+/** Takes a create that ARM refused back out of the planned counts. */
+function withoutCreate(
+  counts: ControllerState['counts'],
+  version: string,
+): ControllerState['counts'] {
+  if (!counts) return counts;
+  const left = (counts.byVersion[version] ?? 1) - 1;
+  const { [version]: _refused, ...others } = counts.byVersion;
+  return {
+    ...counts,
+    pending: Math.max(0, counts.pending - 1),
+    byVersion: left > 0 ? { ...others, [version]: left } : others,
+  };
 }
 
 function withError(state: ControllerState, error: StatusError): ControllerState {

@@ -23,8 +23,13 @@ import type { DrainScaling } from '../config/poolSpec';
 
 /** What the drain policy learns and remembers between decisions (plain JSON data). */
 export interface DrainMemory {
-  /** Estimated arrival rate λ (messages/s); undefined until a depth change has been seen. */
+  /** Estimated arrival rate λ (messages/s); undefined until arrivals have been seen twice. */
   readonly arrivalRate?: number;
+  /**
+   * Arrival rates seen in intervals where consumption was known (no group running, or every
+   * running group busy), within arrivalWindowSeconds.
+   */
+  readonly arrivals: readonly { readonly at: number; readonly rate: number }[];
   /** Learned throughput μ of one group (messages/s); undefined until learned. */
   readonly throughput?: number;
   /** Learned start-up latency S (s); undefined until a group has been seen starting. */
@@ -45,7 +50,7 @@ export interface DrainMemory {
 }
 
 /** A drain memory that knows nothing yet. */
-export const emptyDrainMemory: DrainMemory = { slopes: [], recommendations: [] };
+export const emptyDrainMemory: DrainMemory = { arrivals: [], slopes: [], recommendations: [] };
 
 /** Samples further apart than this are not compared: the pool may have changed in between. */
 const MAX_SAMPLE_GAP_MS = 10 * 60_000;
@@ -69,18 +74,25 @@ export function startupOf(memory: DrainMemory, spec: DrainScaling): number {
 
 /**
  * Learns from a new depth sample. Between two samples the depth changes by arrivals minus what
- * the running groups drained: ΔB/Δt = λ − μ·R while every running group has work ("saturated":
- * at least one waiting message per group at both ends). So:
+ * the running groups drained: ΔB/Δt = λ − μ·R. Consumption is known when no group runs (it is
+ * zero) or when every running group has work ("saturated": at least one waiting message per
+ * group at both ends, so they drain μ·R). Then:
  *
- * - saturated: λ = ΔB/Δt + μ·R. Example: 100 → 70 messages in 15 s with 3 groups at 2/s:
- *   λ = −2 + 6 = 4/s.
+ * - one arrival observation: λᵢ = ΔB/Δt + μ·R. Example: 100 → 70 messages in 15 s with 3 groups
+ *   at 2/s: λᵢ = −2 + 6 = 4/s.
+ * - λ is the lower median of the observations within arrivalWindowSeconds, once there are at
+ *   least two. A burst enqueued at once shows as one huge observation; the median ignores it and
+ *   the drain term (which sees the backlog) handles it, so a burst is not also provisioned for as
+ *   if it would go on. Over-estimating λ has no feedback (the queue stays empty), while
+ *   under-estimating it grows the backlog, which the drain term answers: err low.
  * - μ from the drain itself: λ ≥ 0 means μ ≥ −(ΔB/Δt)/R; a drain faster than μ allows raises μ.
  * - μ from two saturated intervals with different group counts, at most five minutes apart (λ
  *   taken as steady across them): μ = (slope₁ − slope₂)/(R₂ − R₁). Example: +2/s with 2
  *   groups, −4/s with 5 → μ = 6/3 = 2/s.
- * - not saturated: the groups keep up and λ cannot be seen, only bounded from below by a
- *   rising queue; otherwise the estimate decays with half-life arrivalHalfLifeSeconds, so that
- *   a pool whose traffic stopped can scale in.
+ *
+ * When running groups have slack, λ cannot be seen: the queue stays near empty whether arrivals
+ * are 0 or almost μ·R. That bounds λ ≤ μ·R, and once no observation is left in the window the
+ * estimate halves every arrivalHalfLifeSeconds, so a pool whose traffic stopped can scale in.
  */
 export function observeDepth(
   memory: DrainMemory,
@@ -96,49 +108,60 @@ export function observeDepth(
   }
   const slope = (sample.active - last.active) / dt;
   const mu = throughputOf(memory, spec);
-  const saturated = last.ready > 0 && Math.min(last.active, sample.active) >= last.ready;
-  if (!saturated) {
-    const decayed =
-      memory.arrivalRate === undefined
+  const running = last.ready;
+  const saturated = running > 0 && Math.min(last.active, sample.active) >= running;
+  const consumptionKnown = running === 0 || saturated;
+  const horizon = sample.at - spec.arrivalWindowSeconds * 1000;
+  const arrivals = [
+    ...memory.arrivals.filter((a) => a.at > horizon),
+    ...(consumptionKnown ? [{ at: sample.at, rate: Math.max(0, slope + mu * running) }] : []),
+  ];
+  let arrivalRate =
+    arrivals.length >= 2
+      ? lowerMedian(arrivals.map((a) => a.rate))
+      : memory.arrivalRate === undefined
         ? undefined
         : memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds);
-    // A queue that rises while the groups have slack still proves λ ≥ ΔB/Δt.
-    const arrivalRate = Math.max(decayed ?? 0, slope);
-    return { ...memory, arrivalRate, last: next };
-  }
-  const arrivalRate = ewma(
-    memory.arrivalRate,
-    Math.max(0, slope + mu * last.ready),
-    spec.learningRate,
-  );
+  if (!consumptionKnown && arrivalRate !== undefined)
+    arrivalRate = Math.min(arrivalRate, mu * running);
+
   let throughput = memory.throughput;
-  if (spec.learn) {
-    const lowerBound = -slope / last.ready;
-    if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
-    const prev = memory.slopes
-      .filter((p) => p.ready !== last.ready && sample.at - p.at <= MAX_SLOPE_AGE_MS)
-      .sort((a, b) => b.at - a.at)[0];
-    if (prev) {
-      const identified = (prev.slope - slope) / (last.ready - prev.ready);
-      const configured = spec.messagesPerSecondPerGroup;
-      // Bursts change λ too, which this method assumes steady; keep only plausible answers.
-      if (identified > configured / 10 && identified < configured * 10) {
-        throughput = ewma(throughput ?? mu, identified, spec.learningRate);
+  let slopes = memory.slopes;
+  if (saturated) {
+    if (spec.learn) {
+      const lowerBound = -slope / running;
+      if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
+      const prev = memory.slopes
+        .filter((p) => p.ready !== running && sample.at - p.at <= MAX_SLOPE_AGE_MS)
+        .sort((a, b) => b.at - a.at)[0];
+      if (prev) {
+        const identified = (prev.slope - slope) / (running - prev.ready);
+        const configured = spec.messagesPerSecondPerGroup;
+        // Bursts change λ too, which this method assumes steady; keep only plausible answers.
+        if (identified > configured / 10 && identified < configured * 10) {
+          throughput = ewma(throughput ?? mu, identified, spec.learningRate);
+        }
       }
     }
+    slopes = [
+      ...memory.slopes.filter((p) => p.ready !== running && sample.at - p.at <= MAX_SLOPE_AGE_MS),
+      { slope, ready: running, at: sample.at },
+    ];
   }
   return {
     ...memory,
-    arrivalRate,
+    arrivals,
+    ...(arrivalRate !== undefined ? { arrivalRate } : {}),
     ...(throughput !== undefined ? { throughput } : {}),
+    slopes,
     last: next,
-    slopes: [
-      ...memory.slopes.filter(
-        (p) => p.ready !== last.ready && sample.at - p.at <= MAX_SLOPE_AGE_MS,
-      ),
-      { slope, ready: last.ready, at: sample.at },
-    ],
   };
+}
+
+/** The lower median: of [1, 5, 9, 100] it is 5, of [0, 144] it is 0 (err low, see above). */
+function lowerMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(sorted.length / 2) - 1] as number;
 }
 
 /** Learns from a group that went from created to running in `seconds`. */

@@ -46,6 +46,7 @@ describe('pools document', () => {
       learningRate: 0.3,
       headroom: 0.1,
       activationMessages: 0,
+      arrivalWindowSeconds: 120,
       arrivalHalfLifeSeconds: 300,
       scaleInStabilizationSeconds: 300,
       scaleInMaxFraction: 0.5,

@@ -1,0 +1,356 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PoolSpecInput } from '../../shared/config/poolSpec';
+import { readSettings } from '../../shared/config/settings';
+import type { ControllerSignal } from '../../shared/controller/state';
+import {
+  CONTROLLER_ORCHESTRATION,
+  SIGNAL_EVENT,
+  controllerInstanceId,
+} from '../../shared/controller/state';
+import type { PoolStatus } from '../../shared/controller/status';
+import { installRuntime } from '../../shared/runtime';
+import { VirtualClock } from '../../local/clock';
+import type { HistoryEvent } from '../../local/durable/history';
+import { EventType, h } from '../../local/durable/history';
+import { replayEpisode } from '../../local/durable/replay';
+import { DurableEngine } from '../../local/durable/engine';
+import { installFunctionsCore } from '../../local/host/functionsCore';
+import { invokeTimer } from '../../local/host/invoke';
+import { groupName } from '../../shared/policy/version';
+import { FakeContainerGroups, FakeQueueMetrics, capacityError } from '../fakes/azure';
+import { poolInput, poolsOf } from '../fakes/pools';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+const NS = 'contoso.servicebus.windows.net';
+const ID = controllerInstanceId('orders');
+
+/**
+ * The whole app (functions/index) on the local engine, in virtual time, over hand-written
+ * Azure fakes: the orchestrator runs through the real durable-functions replay code.
+ */
+class Harness {
+  readonly registry = installFunctionsCore();
+  readonly clock = new VirtualClock(T0);
+  readonly groups = new FakeContainerGroups(() => this.clock.now());
+  readonly metrics = new FakeQueueMetrics();
+  readonly engine = new DurableEngine({
+    registry: this.registry,
+    clock: this.clock,
+    activityConcurrency: 8,
+  });
+
+  constructor(pool: Partial<PoolSpecInput>) {
+    installRuntime({
+      settings: readSettings({}),
+      pools: poolsOf({ ...poolInput('orders'), ...pool }),
+      azure: {
+        containerGroups: this.groups,
+        queueMetrics: this.metrics,
+        trafficRouter: {
+          getProfile: () => Promise.reject(new Error('not used')),
+          putEndpoint: () => Promise.reject(new Error('not used')),
+          deleteEndpoint: () => Promise.reject(new Error('not used')),
+        },
+      },
+      readSetting: () => undefined,
+      now: () => this.clock.now(),
+    });
+  }
+
+  async start(): Promise<void> {
+    await import('../../functions/index');
+    await this.engine.startNew(CONTROLLER_ORCHESTRATION, {
+      instanceId: ID,
+      input: { pool: 'orders' },
+    });
+    await this.engine.runUntilIdle();
+  }
+
+  async signal(signal: ControllerSignal): Promise<void> {
+    await this.engine.raiseEvent(ID, SIGNAL_EVENT, signal);
+    await this.engine.runUntilIdle();
+  }
+
+  depth(active: number): Promise<void> {
+    return this.signal({
+      kind: 'depth',
+      at: this.clock.now(),
+      active,
+      deadLetter: 0,
+      scheduled: 0,
+    });
+  }
+
+  status(): PoolStatus {
+    return this.engine.getStatus(ID)?.customStatus as PoolStatus;
+  }
+
+  /** Episodes of the current execution that scheduled createGroup/deleteGroup, as [creates, deletes]. */
+  writesPerEpisode(): [number, number][] {
+    const episodes: [number, number][] = [];
+    let current: [number, number] = [0, 0];
+    for (const e of this.engine.history(ID)) {
+      if (e.EventType === EventType.OrchestratorStarted) {
+        if (current[0] + current[1] > 0) episodes.push(current);
+        current = [0, 0];
+      }
+      if (e.EventType === EventType.TaskScheduled && 'Name' in e) {
+        if (e.Name === 'createGroup') current[0]++;
+        if (e.Name === 'deleteGroup') current[1]++;
+      }
+    }
+    if (current[0] + current[1] > 0) episodes.push(current);
+    return episodes;
+  }
+}
+
+let harness: Harness;
+afterEach(() => installRuntime(undefined));
+
+describe('pool controller, through the durable-functions replay code', () => {
+  describe('a burst', () => {
+    beforeEach(async () => {
+      harness = new Harness({
+        scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+        controller: { maxParallelWrites: 20 },
+      });
+      await harness.start();
+    });
+
+    it('fans out every create in one step, and polls them to running with durable timers', async () => {
+      // 3000 waiting at 1/s per group, 270 s to drain after a 30 s start-up: ceil(3000/270) = 12.
+      await harness.depth(3000);
+      expect(harness.writesPerEpisode()).toEqual([[12, 0]]);
+      expect(harness.groups.calls.create).toBe(12);
+      expect(harness.status().groups).toMatchObject({ pending: 12, running: 0 });
+      await harness.engine.advanceBy(40_000); // provisioning poll timers find them running
+      expect(harness.status().groups).toMatchObject({ pending: 0, running: 12 });
+      expect(harness.groups.calls.create).toBe(12);
+    });
+
+    it('makes no ARM writes while the pool is steady', async () => {
+      await harness.depth(3000);
+      await harness.engine.advanceBy(40_000);
+      const writes = { ...harness.groups.calls };
+      for (let i = 0; i < 8; i++) {
+        await harness.engine.advanceBy(15_000);
+        await harness.depth(3000 - 150 * (i + 1)); // draining as planned
+      }
+      expect([harness.groups.calls.create, harness.groups.calls.delete]).toEqual([
+        writes.create,
+        writes.delete,
+      ]);
+    });
+  });
+
+  it('replaces a failed group, and backs off from the second failure in a row', async () => {
+    harness = new Harness({
+      minGroups: 2,
+      scaling: { mode: 'drain', startupSeconds: 30, learn: false },
+    });
+    // Ordinal 1 fails for lack of capacity, and so does its replacement (ordinal 2).
+    harness.groups.failProvisioning.add(groupName('orders', '1.0', 1));
+    harness.groups.failProvisioning.add(groupName('orders', '1.0', 2));
+    await harness.start();
+    expect(harness.groups.names()).toHaveLength(2);
+    await harness.depth(0);
+    // ordinal 1 failed for capacity: deleted and replaced at once by ordinal 2
+    expect(harness.groups.deleted).toEqual([groupName('orders', '1.0', 1)]);
+    const status = harness.status();
+    expect(status.errors.at(-1)).toMatchObject({
+      kind: 'capacity',
+      message: expect.stringContaining('InsufficientCapacity') as unknown,
+    });
+    expect(harness.groups.calls.create).toBe(3);
+    // the replacement fails too: the second failure in a row makes creates wait 30 s
+    await harness.depth(0);
+    expect(harness.status().backoffUntil).toBe(
+      new Date(harness.clock.now() + 30_000).toISOString(),
+    );
+  });
+
+  it('scales in only on the tick, after the stabilization window, youngest first', async () => {
+    harness = new Harness({
+      scaling: {
+        mode: 'drain',
+        messagesPerSecondPerGroup: 1,
+        startupSeconds: 30,
+        learn: false,
+        scaleInStabilizationSeconds: 300,
+      },
+      controller: { maxParallelWrites: 20 },
+    });
+    await harness.start();
+    await harness.depth(540); // 540/270 = 2 groups
+    await harness.engine.advanceBy(20_000);
+    await harness.depth(2700); // more work: 10 groups, the 8 new ones younger
+    const before = harness.groups.names();
+    expect(before).toHaveLength(10);
+    await harness.engine.advanceBy(40_000);
+    await harness.depth(0);
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    expect(harness.groups.names()).toEqual(before); // the window still remembers 10
+    await harness.engine.advanceBy(300_000);
+    await harness.depth(0);
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    expect(harness.groups.names()).toHaveLength(5); // at most half per tick
+    const survivors = harness.groups.names();
+    const oldest = harness.groups.created.slice(0, 2).map((r) => r.name);
+    expect(oldest.every((n) => survivors.includes(n))).toBe(true);
+    const sizes: number[] = [];
+    for (let tick = 0; tick < 10 && harness.groups.names().length > 0; tick++) {
+      await harness.engine.advanceBy(60_000);
+      await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+      sizes.push(harness.groups.names().length);
+    }
+    expect(sizes).toEqual([3, 2, 1, 0]); // 5 → 3 → 2 → 1 → 0: at most half (at least one) per tick
+  });
+
+  it('holds while paused, and acts on resume', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+    });
+    await harness.start();
+    await harness.signal({ kind: 'pause', at: harness.clock.now(), reason: 'maintenance' });
+    await harness.depth(5000);
+    await harness.engine.advanceBy(600_000);
+    expect(harness.groups.calls.create).toBe(0);
+    expect(harness.status().paused).toEqual({
+      since: '2026-11-22T10:00:00.000Z',
+      reason: 'maintenance',
+    });
+    await harness.signal({ kind: 'resume', at: harness.clock.now() });
+    expect(harness.groups.calls.create).toBeGreaterThan(0);
+  });
+
+  it('keeps history bounded: it continues as new, carrying its state', async () => {
+    harness = new Harness({
+      minGroups: 1,
+      scaling: { mode: 'drain', startupSeconds: 30, learn: false },
+    });
+    await harness.start();
+    let longest = 0;
+    for (let i = 0; i < 60; i++) {
+      await harness.engine.advanceBy(15_000);
+      await harness.depth(0);
+      longest = Math.max(longest, harness.engine.history(ID).length);
+    }
+    expect(harness.engine.executions(ID)).toBeGreaterThanOrEqual(6);
+    expect(longest).toBeLessThan(120);
+    const status = harness.status();
+    expect(status.groups).toMatchObject({ running: 1 });
+    expect(status.depth?.at).toBe(new Date(harness.clock.now()).toISOString());
+  });
+
+  it('ends, leaving the groups alone, when its pool leaves the configuration', async () => {
+    harness = new Harness({ minGroups: 1 });
+    await harness.start();
+    installRuntime({
+      ...(await import('../../shared/runtime')).runtime(),
+      pools: poolsOf(poolInput('other')),
+    });
+    await harness.depth(10);
+    const status = harness.engine.getStatus(ID);
+    expect([status?.runtimeStatus, status?.output]).toEqual([
+      'Completed',
+      { ended: 'pool no longer configured', pool: 'orders' },
+    ]);
+    expect(harness.groups.names()).toHaveLength(1);
+  });
+
+  it('is woken by the depth watch through the real Durable client and HTTP API', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+    });
+    await harness.start();
+    harness.metrics.set(NS, 'orders', 540);
+    const server = await harness.engine.listen();
+    try {
+      await invokeTimer(
+        harness.registry,
+        'depthWatch',
+        {},
+        { durableClient: harness.engine.clientBindingData() },
+      );
+      await harness.engine.runUntilIdle();
+    } finally {
+      await server.close();
+    }
+    expect(harness.metrics.calls.listQueues).toBe(1);
+    expect(harness.groups.calls.create).toBe(2);
+    expect(harness.status().depth?.active).toBe(540);
+  });
+
+  it('surfaces a capacity error from ARM in the status, in Azure’s words', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+    });
+    await harness.start();
+    harness.groups.failCreates.push(capacityError(), capacityError());
+    await harness.depth(540);
+    expect(harness.status().errors.map((e) => `${e.during}: ${e.kind} ${e.code}`)).toEqual([
+      expect.stringMatching(/^create orders-[0-9a-f]{8}-0: capacity ServiceUnavailable$/),
+      expect.stringMatching(/^create orders-[0-9a-f]{8}-1: capacity ServiceUnavailable$/),
+    ]);
+  });
+});
+
+describe('pool controller, fed a hand-written history', () => {
+  it('answers a depth signal with one observation, then all creates in one Task.all', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+      controller: { maxParallelWrites: 20 },
+    });
+    await import('../../functions/index');
+    const spec = (await import('../../shared/runtime')).runtime().pools.byName.get('orders');
+    const replay = (history: HistoryEvent[]) =>
+      replayEpisode({
+        registry: harness.registry,
+        functionName: CONTROLLER_ORCHESTRATION,
+        instanceId: ID,
+        input: { pool: 'orders' },
+        history,
+      });
+    const depth: ControllerSignal = {
+      kind: 'depth',
+      at: T0,
+      active: 3000,
+      deadLetter: 0,
+      scheduled: 0,
+    };
+    const started = [
+      h.orchestratorStarted(T0),
+      h.executionStarted(T0, {
+        name: CONTROLLER_ORCHESTRATION,
+        input: { pool: 'orders' },
+        instanceId: ID,
+      }),
+    ];
+    const waited = [...started, h.timerCreated(T0, 0, T0), h.orchestratorCompleted(T0)];
+    const signalled = [
+      ...waited,
+      h.orchestratorStarted(T0 + 1000),
+      h.eventRaised(T0 + 1000, SIGNAL_EVENT, depth),
+    ];
+    const first = await replay(signalled);
+    expect(first.actions[0]?.map((a) => a.actionType)).toEqual([11, 0]); // WhenAny(timer, event), then CallActivity
+    expect(first.actions[0]?.[1]).toMatchObject({ functionName: 'observePool' });
+
+    const observed = [
+      ...signalled,
+      h.taskScheduled(T0 + 1000, 1, 'observePool'),
+      h.orchestratorCompleted(T0 + 1000),
+      h.orchestratorStarted(T0 + 2000),
+      h.taskCompleted(T0 + 2000, 1, { found: true, spec, groups: [], instanceViewsRead: [] }),
+    ];
+    const second = await replay(observed);
+    const fanOut = second.actions[0]?.[2] as {
+      actionType: number;
+      compoundActions: { functionName: string }[];
+    };
+    expect(fanOut.actionType).toBe(12); // WhenAll
+    expect(fanOut.compoundActions.map((a) => a.functionName)).toEqual(
+      Array<string>(12).fill('createGroup'),
+    );
+  });
+});
