@@ -14,6 +14,9 @@ import {
 } from './fakeHttp';
 import type { Reply } from './fakeHttp';
 import type { AzureFailure } from '../../shared/azure/errors';
+import { watchDepth } from '../../functions/depthWatch';
+import { FakeControllers } from '../fakes/controllers';
+import { poolInput, poolsOf } from '../fakes/pools';
 
 /** The namespace the recorded list feed came from. */
 const LIST_NS = 'servicebustestappwyrpk4k.servicebus.windows.net';
@@ -321,5 +324,38 @@ describe('endpoint override', () => {
 
   it('refuses an http origin', () => {
     expect(() => serviceBusEndpointPolicy('http://127.0.0.1:8080')).toThrow(/https/);
+  });
+});
+
+describe('the depth watch over this adapter', () => {
+  it('makes one administration call per namespace page, however many pools it serves', async () => {
+    const names = Array.from({ length: 103 }, (_, i) => `queue-${String(i).padStart(3, '0')}`);
+    const http = FakeHttpClient.sequence(
+      feedPage(
+        names.slice(0, 100).map((n, i) => entry(n, countsOf(i))),
+        100,
+      ),
+      feedPage(names.slice(100).map((n, i) => entry(n, countsOf(100 + i)))),
+    );
+    // The first page links to the next (rel="next"), the second does not: two calls for 3 pools.
+    const pools = poolsOf(
+      ...['queue-007', 'queue-042', 'queue-101'].map((queue, i) =>
+        poolInput(`pool-${i}`, { serviceBus: { namespace: LIST_NS, queue } }),
+      ),
+    );
+    const controllers = new FakeControllers();
+    const report = await watchDepth({
+      pools,
+      queueMetrics: adapter(http),
+      controllers,
+      now: () => 0,
+    })();
+    expect({ calls: http.requests.length, report }).toStrictEqual({
+      calls: 2,
+      report: { sampled: ['pool-0', 'pool-1', 'pool-2'], failed: [], undelivered: [] },
+    });
+    expect(
+      controllers.signals.map((s) => (s.signal.kind === 'depth' ? s.signal.active : -1)),
+    ).toStrictEqual([7, 42, 101]);
   });
 });
