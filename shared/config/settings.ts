@@ -17,6 +17,11 @@ export interface Settings {
   readonly managedIdentityClientId: string | undefined;
   /** Retries of a throttled (429) or failed (5xx) Azure call, honouring Retry-After. */
   readonly azureMaxRetries: number;
+  /**
+   * The secret the ACR webhook must carry in its X-Surge-Webhook-Secret header; undefined means the
+   * ACR endpoint refuses every call (it never accepts unauthenticated pushes).
+   */
+  readonly acrWebhookSecret: string | undefined;
   /** First retry delay; doubles per retry up to azureMaxRetryDelayMs (milliseconds). */
   readonly azureRetryDelayMs: number;
   /** Longest retry delay (milliseconds). */
@@ -66,6 +71,11 @@ export const SETTINGS_DOC: readonly { name: string; default: string; meaning: st
     meaning: 'Client id of the user-assigned managed identity Surge runs as.',
   },
   {
+    name: 'SURGE_ACR_WEBHOOK_SECRET',
+    default: '(none: the ACR webhook is refused)',
+    meaning: 'Secret the ACR webhook sends in its X-Surge-Webhook-Secret header.',
+  },
+  {
     name: 'SURGE_AZURE_MAX_RETRIES',
     default: '4',
     meaning: 'Retries of throttled (429) or failed (5xx) Azure calls.',
@@ -94,6 +104,7 @@ export function readSettings(env: Env): Settings {
     armEndpoint: url(env, 'SURGE_ARM_ENDPOINT') ?? 'https://management.azure.com',
     serviceBusEndpoint: url(env, 'SURGE_SERVICEBUS_ENDPOINT'),
     managedIdentityClientId: nonEmpty(env.AZURE_CLIENT_ID),
+    acrWebhookSecret: nonEmpty(env.SURGE_ACR_WEBHOOK_SECRET),
     azureMaxRetries: integer(env, 'SURGE_AZURE_MAX_RETRIES', 4, 0, 10),
     azureRetryDelayMs: integer(env, 'SURGE_AZURE_RETRY_DELAY_MS', 1000, 1, 60_000),
     azureMaxRetryDelayMs: integer(env, 'SURGE_AZURE_MAX_RETRY_DELAY_MS', 30_000, 1, 600_000),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
 import { PoolConfigError, loadPools, parsePools } from '../../shared/config/pools';
-import { readSettings } from '../../shared/config/settings';
+import { SETTINGS_DOC, readSettings } from '../../shared/config/settings';
 import { poolsJsonSchema, renderSpecDocs } from '../../shared/config/specDocs';
 
 /** A minimal valid pool; each case changes one thing. */
@@ -298,5 +298,24 @@ describe('generated reference', () => {
   it('docs/pool-spec.md and pools.schema.json match the schema (run `npm run docs:spec` after changing it)', () => {
     expect(readFileSync('docs/pool-spec.md', 'utf8')).toBe(renderSpecDocs());
     expect(JSON.parse(readFileSync('pools.schema.json', 'utf8'))).toEqual(poolsJsonSchema());
+  });
+});
+
+describe('the settings list', () => {
+  it('names exactly the app settings the code reads (infra/ is checked against this list)', () => {
+    const read = new Set<string>();
+    const recording = new Proxy<Record<string, string | undefined>>(
+      { SURGE_POOLS_FILE: 'pools.sample.json', ORDERS_DB_PASSWORD: 'x' },
+      {
+        get(target, key) {
+          if (typeof key === 'string') read.add(key);
+          return target[key as string];
+        },
+      },
+    );
+    readSettings(recording);
+    loadPools(recording);
+    read.delete('ORDERS_DB_PASSWORD'); // a pool's own secret setting, named in the pools document
+    expect([...read].sort()).toEqual(SETTINGS_DOC.map((s) => s.name).sort());
   });
 });
