@@ -1,7 +1,13 @@
 import * as df from 'durable-functions';
 import { toFailure } from '../shared/azure/errors';
 import type { AzureFailure } from '../shared/azure/errors';
-import type { ContainerGroups, GroupSnapshot } from '../shared/azure/ports';
+import type {
+  ContainerGroups,
+  GroupSnapshot,
+  ProfileSnapshot,
+  TrafficRouter,
+} from '../shared/azure/ports';
+import { profileRefOf } from '../shared/azure/profileRef';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { ObservePoolInput, ObservePoolResult } from '../shared/controller/activities';
@@ -17,7 +23,11 @@ const INSTANCE_VIEW_READS_IN_FLIGHT = 8;
  * per page), plus the instance view of each provisioned group whose health is due for a look
  * and of each failed one, whose events say why (one read each). The spec travels with the result so the orchestration never reads config.
  */
-export function observePool(deps: { pools: PoolsConfig; containerGroups: ContainerGroups }) {
+export function observePool(deps: {
+  pools: PoolsConfig;
+  containerGroups: ContainerGroups;
+  trafficRouter?: TrafficRouter;
+}) {
   return async (input: ObservePoolInput): Promise<ObservePoolResult> => {
     const spec = deps.pools.byName.get(input.pool);
     if (!spec) return { found: false };
@@ -57,6 +67,23 @@ export function observePool(deps: { pools: PoolsConfig; containerGroups: Contain
       else if (r.snapshot !== undefined) groups.push(r.snapshot);
       // A group that vanished between the list and its GET is simply gone.
     }
+    // The Traffic Manager profile, for endpoint health and weights (one more ARM read).
+    const ref = profileRefOf(spec);
+    let profile: ProfileSnapshot | undefined;
+    if (ref && deps.trafficRouter) {
+      try {
+        profile = await deps.trafficRouter.getProfile(ref);
+        if (!profile) {
+          failure ??= {
+            kind: 'notFound',
+            code: 'ProfileNotFound',
+            message: `Traffic Manager profile ${ref.profile} not found in ${ref.resourceGroup}`,
+          };
+        }
+      } catch (e) {
+        failure ??= toFailure(e);
+      }
+    }
     return {
       found: true,
       spec,
@@ -64,6 +91,7 @@ export function observePool(deps: { pools: PoolsConfig; containerGroups: Contain
       instanceViewsRead: read
         .filter((r) => !('failed' in r) && r.snapshot !== undefined)
         .map((r) => r.name),
+      ...(profile ? { profile } : {}),
       ...(failure ? { failure } : {}),
     };
   };
@@ -71,7 +99,9 @@ export function observePool(deps: { pools: PoolsConfig; containerGroups: Contain
 
 df.app.activity(ACTIVITY.observePool, {
   handler: (input: ObservePoolInput) =>
-    observePool({ pools: runtime().pools, containerGroups: runtime().azure.containerGroups })(
-      input,
-    ),
+    observePool({
+      pools: runtime().pools,
+      containerGroups: runtime().azure.containerGroups,
+      trafficRouter: runtime().azure.trafficRouter,
+    })(input),
 });

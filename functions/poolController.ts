@@ -9,10 +9,12 @@ import { ACTIVITY } from '../shared/controller/activities';
 import type {
   ObservePoolInput,
   ObservePoolResult,
+  ProbeResult,
   ReadDepthResult,
   WriteResult,
 } from '../shared/controller/activities';
 import {
+  ACTIVITY_FOR,
   decide,
   receive,
   recordResults,
@@ -21,7 +23,12 @@ import {
   withDepthFailure,
 } from '../shared/controller/decide';
 import type { ControllerInput, ControllerSignal, Trigger } from '../shared/controller/state';
-import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, initialState } from '../shared/controller/state';
+import {
+  CONTROLLER_ORCHESTRATION,
+  SIGNAL_EVENT,
+  initialState,
+  withDefaults,
+} from '../shared/controller/state';
 import { freshRunningGroups, nextWakeAt, statusOf } from '../shared/controller/status';
 
 /**
@@ -42,8 +49,12 @@ export const MAX_TASKS_PER_EXECUTION = 100;
  */
 export const poolController: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ControllerInput>();
-  let state = input.state ?? initialState(input.pool);
+  // withDefaults: a state carried over from an earlier Surge may lack fields added since.
+  let state = input.state ? withDefaults(input.state) : initialState(input.pool);
   const now = () => context.df.currentUtcDateTime.getTime();
+  // A new execution (after continueAsNew) starts without a custom status: publish the carried one
+  // at once, so the pool status never blinks to empty between executions.
+  context.df.setCustomStatus(statusOf(state, now()));
   let tasks = 0;
   for (let i = 0; i < ITERATIONS_PER_EXECUTION && tasks < MAX_TASKS_PER_EXECUTION; i++) {
     const timer: TimerTask = context.df.createTimer(new Date(nextWakeAt(state, now())));
@@ -89,13 +100,8 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
       state = decided.state;
       for (const wave of waves(decided.actions, observation.spec.controller.maxParallelWrites)) {
         const results = (yield context.df.Task.all(
-          wave.map((a) =>
-            context.df.callActivity(
-              a.kind === 'create' ? ACTIVITY.createGroup : ACTIVITY.deleteGroup,
-              a.input,
-            ),
-          ),
-        )) as WriteResult[];
+          wave.map((a) => context.df.callActivity(ACTIVITY_FOR[a.kind], a.input)),
+        )) as (WriteResult | ProbeResult)[];
         tasks += wave.length;
         state = recordResults(state, wave, results, observation.spec, now());
       }

@@ -6,6 +6,8 @@ import type { PoolsConfig } from './config/pools';
 import { loadPools } from './config/pools';
 import type { Settings } from './config/settings';
 import { readSettings } from './config/settings';
+import type { HealthProber } from './probe';
+import { createHttpProber } from './probe';
 
 /**
  * The composition root: configuration parsed once, and the ports built from it. The functions
@@ -19,6 +21,8 @@ export interface Runtime {
   readonly azure: AzurePorts;
   /** Reads an app setting at the moment of use: secrets are resolved when a group is created. */
   readonly readSetting: (name: string) => string | undefined;
+  /** Health probes of groups without Traffic Manager. */
+  readonly prober: HealthProber;
   /** Wall-clock time for triggers (ms since epoch); the local runtime passes its own clock. */
   readonly now: () => number;
 }
@@ -27,10 +31,14 @@ export interface Runtime {
 export interface RuntimeParts {
   readonly azure?: AzurePorts;
   readonly credential?: TokenCredential;
+  readonly prober?: HealthProber;
   readonly now?: () => number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** A health probe that has not answered in 5 s counts as a failure. */
+const PROBE_TIMEOUT_MS = 5000;
 
 /** Builds the runtime from app settings; throws PoolConfigError or SettingError on bad configuration. */
 export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
@@ -39,10 +47,17 @@ export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
   const azure =
     parts.azure ??
     createAzurePorts(settings, { credential: parts.credential ?? createCredential(settings) });
+  const prober =
+    parts.prober ??
+    createHttpProber({
+      timeoutMs: PROBE_TIMEOUT_MS,
+      ...(settings.probeEndpoint ? { endpoint: settings.probeEndpoint } : {}),
+    });
   return Object.freeze({
     settings,
     pools,
     azure,
+    prober,
     readSetting: (name: string) => env[name],
     now: parts.now ?? Date.now,
   });

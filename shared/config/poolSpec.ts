@@ -387,6 +387,74 @@ const trafficManager = z
   })
   .describe('Traffic Manager profile in front of the pool (used by rollouts)');
 
+const canaryStep = z.strictObject({
+  weightPercent: z
+    .number()
+    .int()
+    .min(1)
+    .max(99)
+    .describe('Share of traffic the new version gets in this step (percent)'),
+  bakeSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .max(86_400)
+    .describe('How long the step lasts before the next (seconds)'),
+});
+
+const rollout = z
+  .strictObject({
+    maxSurgePercent: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(100)
+      .describe(
+        'New-version groups created at once, as a share of the pool (100 = blue/green) (percent)',
+      ),
+    healthyTimeoutSeconds: seconds(
+      'A new version not healthy this long after its groups were created is rolled back',
+    ).default(600),
+    minReadySeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(30)
+      .describe(
+        'Without Traffic Manager or ports, a group running this long counts as healthy (seconds)',
+      ),
+    healthPath: z
+      .string()
+      .startsWith('/')
+      .default('/healthz')
+      .describe('Path probed on a group without Traffic Manager'),
+    healthPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65_535)
+      .optional()
+      .describe('Port probed; default: the first container port'),
+    canary: z
+      .array(canaryStep)
+      .max(10)
+      .default([])
+      .describe('Traffic steps before the full shift (Traffic Manager pools)'),
+    drainSeconds: z
+      .number()
+      .int()
+      .min(0)
+      .max(3600)
+      .default(30)
+      .describe(
+        'After endpoints are disabled and the DNS TTL has passed, wait this long before deleting groups (seconds)',
+      ),
+  })
+  .prefault({})
+  .describe('How a new version replaces the old one');
+
 const follow = z
   .strictObject({
     registry: z
@@ -419,6 +487,7 @@ export const poolSchema = z
     controller,
     trafficManager: trafficManager.optional(),
     follow: follow.optional(),
+    rollout,
   })
   .refine((p) => p.minGroups <= p.maxGroups, {
     message: 'minGroups must not exceed maxGroups',
@@ -447,5 +516,7 @@ export type ControllerSpec = PoolSpec['controller'];
 export type ContainerSpec = PoolSpec['group']['containers'][number];
 /** The group template. */
 export type GroupTemplate = PoolSpec['group'];
+/** How new versions roll out. */
+export type RolloutSpec = PoolSpec['rollout'];
 /** A reference to an app setting holding a secret. */
 export type SettingRef = z.output<typeof settingRef>;

@@ -13,6 +13,8 @@ export interface Settings {
   readonly armEndpoint: string;
   /** When set, Service Bus administration calls go to this origin instead of the namespace host. */
   readonly serviceBusEndpoint: string | undefined;
+  /** When set, health probes go to this origin with the group's FQDN as Host (the local emulator). */
+  readonly probeEndpoint: string | undefined;
   /** Client id of the user-assigned managed identity Surge runs as (DefaultAzureCredential otherwise). */
   readonly managedIdentityClientId: string | undefined;
   /** Retries of a throttled (429) or failed (5xx) Azure call, honouring Retry-After. */
@@ -66,6 +68,11 @@ export const SETTINGS_DOC: readonly { name: string; default: string; meaning: st
     meaning: 'Origin for Service Bus administration calls.',
   },
   {
+    name: 'SURGE_PROBE_ENDPOINT',
+    default: '(the group FQDN)',
+    meaning: 'Origin health probes go to, with the group FQDN as Host (the local emulator).',
+  },
+  {
     name: 'AZURE_CLIENT_ID',
     default: '(none)',
     meaning: 'Client id of the user-assigned managed identity Surge runs as.',
@@ -103,6 +110,7 @@ export function readSettings(env: Env): Settings {
     ensureSchedule: schedule(env, 'SURGE_ENSURE_SCHEDULE', '30 */5 * * * *'),
     armEndpoint: url(env, 'SURGE_ARM_ENDPOINT') ?? 'https://management.azure.com',
     serviceBusEndpoint: url(env, 'SURGE_SERVICEBUS_ENDPOINT'),
+    probeEndpoint: url(env, 'SURGE_PROBE_ENDPOINT', ['http:', 'https:']),
     managedIdentityClientId: nonEmpty(env.AZURE_CLIENT_ID),
     acrWebhookSecret: nonEmpty(env.SURGE_ACR_WEBHOOK_SECRET),
     azureMaxRetries: integer(env, 'SURGE_AZURE_MAX_RETRIES', 4, 0, 10),
@@ -126,7 +134,11 @@ function schedule(env: Env, name: string, fallback: string): string {
   return v;
 }
 
-function url(env: Env, name: string): string | undefined {
+function url(
+  env: Env,
+  name: string,
+  protocols: readonly string[] = ['https:'],
+): string | undefined {
   const v = nonEmpty(env[name]);
   if (v === undefined) return undefined;
   let parsed: URL;
@@ -135,9 +147,11 @@ function url(env: Env, name: string): string | undefined {
   } catch {
     throw new SettingError(`${name}: "${v}" is not a URL`);
   }
-  if (parsed.protocol !== 'https:') {
+  if (!protocols.includes(parsed.protocol)) {
     throw new SettingError(
-      `${name}: must be https (Azure SDKs refuse to send tokens over http), got "${v}"`,
+      protocols.includes('http:')
+        ? `${name}: must be an http or https URL, got "${v}"`
+        : `${name}: must be https (Azure SDKs refuse to send tokens over http), got "${v}"`,
     );
   }
   return parsed.origin;

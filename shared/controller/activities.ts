@@ -1,5 +1,5 @@
 import type { AzureFailure } from '../azure/errors';
-import type { GroupSnapshot } from '../azure/ports';
+import type { GroupSnapshot, ProfileSnapshot } from '../azure/ports';
 import type { PoolSpec } from '../config/poolSpec';
 import type { PoolVersion } from '../policy/version';
 import type { DepthSample } from './state';
@@ -16,6 +16,9 @@ export const ACTIVITY = {
   readDepth: 'readDepth',
   createGroup: 'createGroup',
   deleteGroup: 'deleteGroup',
+  setEndpoint: 'setEndpoint',
+  removeEndpoint: 'removeEndpoint',
+  probeGroup: 'probeGroup',
 } as const;
 
 /** Input of observePool. */
@@ -36,6 +39,8 @@ export type ObservePoolResult =
       readonly groups?: readonly GroupSnapshot[];
       /** Names whose instance view was read in this observation. */
       readonly instanceViewsRead: readonly string[];
+      /** The pool's Traffic Manager profile, when it has one and it could be read. */
+      readonly profile?: ProfileSnapshot;
       readonly failure?: AzureFailure;
     };
 
@@ -69,3 +74,33 @@ export interface DeleteGroupInput {
 /** Result of createGroup and deleteGroup: accepted by ARM, or why not. */
 export type WriteResult =
   { readonly ok: true } | { readonly ok: false; readonly failure: AzureFailure };
+
+/** Input of setEndpoint: create or update the pool's external endpoint for one group. */
+export interface SetEndpointInput {
+  readonly pool: string;
+  /** The endpoint's name: the group's name. */
+  readonly name: string;
+  /** The group's FQDN. */
+  readonly target: string;
+  readonly weight: number;
+  readonly enabled: boolean;
+}
+
+/** Input of removeEndpoint. */
+export interface RemoveEndpointInput {
+  readonly pool: string;
+  readonly name: string;
+}
+
+/** Input of probeGroup: an HTTP GET of the group's health path. */
+export interface ProbeGroupInput {
+  readonly pool: string;
+  readonly name: string;
+  readonly fqdn: string;
+}
+
+/** Result of probeGroup: healthy (2xx) or why not. */
+export interface ProbeResult {
+  readonly ok: boolean;
+  readonly detail: string;
+}

@@ -7,12 +7,18 @@ import type { HealthRecord, PoolGroup } from '../policy/groups';
 import { classifyGroups, healthRecord } from '../policy/groups';
 import { kedaDecide, recordKedaScale } from '../policy/keda';
 import type { PoolVersion } from '../policy/version';
-import { groupName, specVersion } from '../policy/version';
+import { groupName, specVersion, versionHash } from '../policy/version';
+import { planEndpoints } from './endpoints';
+import { stepRollout, takePush, targetShare } from './rollout';
 import { pickVictims } from '../policy/victims';
 import type {
   CreateGroupInput,
   DeleteGroupInput,
   ObservePoolResult,
+  ProbeGroupInput,
+  ProbeResult,
+  RemoveEndpointInput,
+  SetEndpointInput,
   WriteResult,
 } from './activities';
 import type {
@@ -20,15 +26,29 @@ import type {
   ControllerState,
   DepthSample,
   Decision,
+  Rollout,
   StatusError,
   Trigger,
 } from './state';
 import { MAX_DECISIONS, MAX_ERRORS, appendBounded } from './state';
+import { ACTIVITY } from './activities';
+
+/** The activity that carries out each kind of action. */
+export const ACTIVITY_FOR: Readonly<Record<ControllerAction['kind'], string>> = {
+  create: ACTIVITY.createGroup,
+  delete: ACTIVITY.deleteGroup,
+  setEndpoint: ACTIVITY.setEndpoint,
+  removeEndpoint: ACTIVITY.removeEndpoint,
+  probe: ACTIVITY.probeGroup,
+};
 
 /** A write the controller asks an activity to make. */
 export type ControllerAction =
   | { readonly kind: 'create'; readonly input: CreateGroupInput }
-  | { readonly kind: 'delete'; readonly input: DeleteGroupInput };
+  | { readonly kind: 'delete'; readonly input: DeleteGroupInput }
+  | { readonly kind: 'setEndpoint'; readonly input: SetEndpointInput }
+  | { readonly kind: 'removeEndpoint'; readonly input: RemoveEndpointInput }
+  | { readonly kind: 'probe'; readonly input: ProbeGroupInput };
 
 /** What receiving a signal leads to. */
 export interface Received {
@@ -58,6 +78,13 @@ export function receive(
       };
     case 'wake':
       return { state, observe: true, readDepth: true };
+    case 'push':
+      // Acted on in decide, which has the pool spec; bounded in case the pool stays paused.
+      return {
+        state: { ...state, pendingPushes: appendBounded(state.pendingPushes, signal.push, 20) },
+        observe: true,
+        readDepth: false,
+      };
     case 'scaleIn':
       return { state, observe: true, readDepth: false };
     case 'pause':
@@ -124,12 +151,14 @@ export interface Decided {
 
 /**
  * Observes, plans and records, purely: from the state, what observePool saw and what woke the
- * controller, decides the group count and the creates and deletes that get there.
+ * controller, decides the group count, the rollout's next step and the writes that get there.
  *
  * Rules: scale-out is immediate on any trigger; scale-in happens only on the scale-in tick
- * (or at once under a manual override, or when the pool is over maxGroups); failed groups are
- * replaced and foreign ones deleted on every look; a paused pool changes nothing; repeated
- * failures back creates off exponentially.
+ * (or at once under a manual override, or when the pool is over maxGroups) and waits while a
+ * rollout is in progress; failed groups are replaced and foreign ones deleted on every look; a
+ * paused pool changes nothing; repeated failures back creates off exponentially. In a Traffic
+ * Manager pool a group leaving the pool first has its endpoint disabled and is deleted once the
+ * DNS TTL plus drainSeconds have passed.
  */
 export function decide(
   state: ControllerState,
@@ -138,10 +167,8 @@ export function decide(
   now: number,
 ): Decided {
   const spec = observation.spec;
-  const version = currentVersion(state.version, spec);
   let next: ControllerState = {
     ...state,
-    version,
     scaling: spec.scaling,
     observedAt: now,
     pacing: {
@@ -159,11 +186,13 @@ export function decide(
     };
     return { state: withError(next, { at: now, during: 'list groups', ...failure }), actions: [] };
   }
-
   if (observation.failure) {
-    // Listed, but some instance views could not be read: decide on what was seen, and say so.
-    next = withError(next, { at: now, during: 'read instance views', ...observation.failure });
+    // Listed, but some reads failed (instance views, the profile): decide on what was seen, say so.
+    next = withError(next, { at: now, during: 'read groups and profile', ...observation.failure });
   }
+  const profile = spec.trafficManager ? observation.profile : undefined;
+  if (profile) next = { ...next, dnsTtlSeconds: profile.ttlSeconds };
+
   let drain = state.drain;
   if (spec.scaling.mode === 'drain') {
     const ready = state.counts?.running ?? 0;
@@ -188,20 +217,19 @@ export function decide(
   );
   next = learned.state;
   drain = learned.drain;
-
-  const live = groups.filter((g) => g.phase === 'pending' || g.phase === 'running');
-  const running = groups.filter((g) => g.phase === 'running').length;
+  const isLive = (g: PoolGroup) => g.phase === 'pending' || g.phase === 'running';
+  const observedLive = groups.filter(isLive);
+  const observedRunning = groups.filter((g) => g.phase === 'running').length;
   const failed = groups.filter((g) => g.phase === 'failed');
-  const deleting = groups.filter((g) => g.phase === 'deleting').length;
   next = {
     ...next,
     counts: {
-      running,
-      pending: live.length - running,
+      running: observedRunning,
+      pending: observedLive.length - observedRunning,
       failed: failed.length,
-      deleting,
+      deleting: groups.filter((g) => g.phase === 'deleting').length,
       foreign: foreign.length,
-      byVersion: versionsOf(live, version.id, 0),
+      byVersion: versionsOf(observedLive),
     },
   };
 
@@ -209,24 +237,92 @@ export function decide(
     const decision = record(
       trigger,
       now,
-      live.length,
-      live.length,
-      running,
+      observedLive.length,
+      observedLive.length,
+      observedRunning,
       failed.length,
       0,
       0,
       'paused: no changes until resumed',
     );
-    return { state: { ...next, drain, desired: live.length, lastDecision: decision }, actions: [] };
+    return {
+      state: { ...next, drain, desired: observedLive.length, lastDecision: decision },
+      actions: [],
+    };
   }
 
+  // Versions: first sight of the pool, an edited spec, registry pushes.
+  const notes: string[] = [];
+  const abandoned = new Set<string>();
+  const adopted = adoptSpecVersion(next, spec, now);
+  next = adopted.state;
+  if (adopted.note) notes.push(adopted.note);
+  if (adopted.abandoned) abandoned.add(adopted.abandoned);
+  for (const push of next.pendingPushes) {
+    const taken = takePush(next, spec, push, now);
+    next = taken.state;
+    notes.push(taken.note);
+    if (taken.abandoned) abandoned.add(taken.abandoned);
+  }
+  next = { ...next, pendingPushes: [] };
+
+  // The rollout's step, over the groups it concerns.
+  const retiring = new Set(next.retiring.map((r) => r.name));
+  const bad = new Set(next.badVersions.map((b) => b.id));
+  const stableId = (next.version as PoolVersion).id;
+  const doomedVersion = (id: string) => id !== stableId && (abandoned.has(id) || bad.has(id));
+  const rolloutId = next.rollout?.target.id;
+  const step = stepRollout(
+    next,
+    spec,
+    groups.filter(
+      (g) =>
+        isLive(g) &&
+        g.versionId !== rolloutId &&
+        !retiring.has(g.name) &&
+        !doomedVersion(g.versionId),
+    ),
+    groups.filter((g) => g.phase !== 'deleting' && g.versionId === rolloutId),
+    profile,
+    now,
+  );
+  next = step.state;
+  if (step.note) notes.push(step.note);
+  if (step.rollback) abandoned.add(step.rollback.version);
+  const drainMs =
+    ((spec.trafficManager ? (next.dnsTtlSeconds ?? 0) : 0) + spec.rollout.drainSeconds) * 1000;
+  if (step.retire.length > 0) {
+    next = {
+      ...next,
+      retiring: [
+        ...next.retiring,
+        ...step.retire.map((g) => ({ name: g.name, until: now + drainMs })),
+      ],
+    };
+    for (const g of step.retire) retiring.add(g.name);
+  }
+
+  // Scaling, on the stable version's groups (a rollout's targets are not capacity until it commits).
+  const version = next.version as PoolVersion;
+  const activeTarget = next.rollout?.target.id;
+  const live = groups.filter(
+    (g) =>
+      isLive(g) &&
+      g.versionId !== activeTarget &&
+      !retiring.has(g.name) &&
+      !doomedVersion(g.versionId),
+  );
+  const running = live.filter((g) => g.phase === 'running').length;
   const target = desiredCount(next, spec, drain, live.length, running, now);
   drain = target.drain;
   let desired = target.desired;
-  let reason = target.reason;
+  let reason = [target.reason, ...notes].join('; ');
   const immediateScaleIn = next.override !== undefined || live.length > spec.maxGroups;
   if (desired < live.length && !immediateScaleIn && trigger !== 'scaleIn') {
     reason += `; scale-in to ${desired} waits for the scale-in tick`;
+    desired = live.length;
+  } else if (desired < live.length && next.rollout && !immediateScaleIn) {
+    reason += `; scale-in to ${desired} waits for the rollout`;
     desired = live.length;
   }
   const backedOff = desired > live.length && next.backoff.until > now;
@@ -234,22 +330,78 @@ export function decide(
     reason += `; creates held until ${new Date(next.backoff.until).toISOString()} after ${next.backoff.failures} failure(s)`;
   }
 
+  // The writes: deletes first (they free quota for the creates), then creates.
   const actions: ControllerAction[] = [];
-  for (const f of foreign) actions.push(del(spec.name, f.name, `foreign: ${f.reason}`));
-  for (const g of failed) actions.push(del(spec.name, g.name, `failed: ${g.reason ?? 'unknown'}`));
+  const deleted = new Set<string>();
+  const remove = (name: string, why: string) => {
+    if (deleted.has(name)) return;
+    deleted.add(name);
+    actions.push(del(spec.name, name, why));
+  };
+  for (const f of foreign) remove(f.name, `foreign: ${f.reason}`);
+  for (const g of failed) remove(g.name, `failed: ${g.reason ?? 'unknown'}`);
+  for (const g of groups) {
+    if (g.phase !== 'deleting' && doomedVersion(g.versionId)) {
+      remove(
+        g.name,
+        step.rollback?.version === g.versionId
+          ? `rollback: ${step.rollback.reason}`
+          : `abandoned version ${g.versionId}`,
+      );
+    }
+  }
+  const present = new Set(groups.map((g) => g.name));
+  const stillRetiring = next.retiring.filter((r) => present.has(r.name) && !deleted.has(r.name));
+  for (const r of stillRetiring) if (r.until <= now) remove(r.name, 'retired: traffic drained');
+  next = {
+    ...next,
+    retiring: stillRetiring.filter((r) => !deleted.has(r.name)),
+    probes: Object.fromEntries(
+      Object.entries(next.probes).filter(([name]) => present.has(name) && !deleted.has(name)),
+    ),
+  };
+
   const victims = desired < live.length ? pickVictims(live, version.id, live.length - desired) : [];
-  for (const v of victims) actions.push(del(spec.name, v.name, 'scale-in'));
+  if (spec.trafficManager) {
+    // Turn their traffic off first; they are deleted once DNS has moved on.
+    next = {
+      ...next,
+      retiring: [...next.retiring, ...victims.map((v) => ({ name: v.name, until: now + drainMs }))],
+    };
+    for (const v of victims) retiring.add(v.name);
+  } else {
+    for (const v of victims) remove(v.name, 'scale-in');
+  }
   const creates = backedOff || desired <= live.length ? 0 : desired - live.length;
-  for (const name of freeNames(
-    spec.name,
-    version,
-    observation.groups.map((g) => g.name),
-    creates,
-  )) {
-    actions.push({
-      kind: 'create',
-      input: { pool: spec.name, name, version, createdAt: new Date(now).toISOString() },
+  const taken = observation.groups.map((g) => g.name);
+  const createdAt = new Date(now).toISOString();
+  for (const name of freeNames(spec.name, version, taken, creates)) {
+    actions.push({ kind: 'create', input: { pool: spec.name, name, version, createdAt } });
+  }
+  const rollout = next.rollout;
+  if (rollout && step.creates > 0 && !backedOff) {
+    for (const name of freeNames(spec.name, rollout.target, taken, step.creates)) {
+      actions.push({
+        kind: 'create',
+        input: { pool: spec.name, name, version: rollout.target, createdAt },
+      });
+    }
+  }
+  for (const g of step.probe) {
+    if (g.fqdn)
+      actions.push({ kind: 'probe', input: { pool: spec.name, name: g.name, fqdn: g.fqdn } });
+  }
+  if (profile) {
+    const plan = planEndpoints({
+      pool: spec.name,
+      profile,
+      groups,
+      deleting: deleted,
+      retiring,
+      ...(rollout ? { target: { id: rollout.target.id, percent: targetShare(next, spec) } } : {}),
     });
+    for (const input of plan.set) actions.push({ kind: 'setEndpoint', input });
+    for (const input of plan.remove) actions.push({ kind: 'removeEndpoint', input });
   }
 
   let keda = target.keda ?? next.keda;
@@ -262,6 +414,8 @@ export function decide(
       live.length + creates - victims.length,
     );
   }
+  const writes = actions.filter((a) => a.kind === 'create' || a.kind === 'delete');
+  const createCount = writes.filter((a) => a.kind === 'create').length;
   const decision = record(
     trigger,
     now,
@@ -269,15 +423,15 @@ export function decide(
     live.length,
     running,
     failed.length,
-    creates,
-    actions.length - creates,
+    createCount,
+    writes.length - createCount,
     reason,
   );
   const changed =
     actions.length > 0 ||
     decision.desired !== next.lastDecision?.desired ||
     decision.reason !== next.lastDecision?.reason;
-  const survivors = live.filter((g) => !victims.includes(g));
+  const survivors = groups.filter((g) => isLive(g) && !deleted.has(g.name));
   const survivorsRunning = survivors.filter((g) => g.phase === 'running').length;
   return {
     state: {
@@ -289,11 +443,11 @@ export function decide(
       // sooner while groups are pending) should reflect them; a refused create is taken back.
       counts: {
         running: survivorsRunning,
-        pending: survivors.length - survivorsRunning + creates,
+        pending: survivors.length - survivorsRunning + createCount,
         failed: 0,
-        deleting: deleting + failed.length + foreign.length + victims.length,
+        deleting: (next.counts?.deleting ?? 0) + deleted.size,
         foreign: 0,
-        byVersion: versionsOf(survivors, version.id, creates),
+        byVersion: versionsOf(survivors, writes),
       },
       lastDecision: decision,
       decisions: changed ? appendBounded(next.decisions, decision, MAX_DECISIONS) : next.decisions,
@@ -303,26 +457,67 @@ export function decide(
   };
 }
 
-/** Live groups per version, plus `added` new ones of the current version. */
+/**
+ * The stable version on first sight of the pool is the spec's. After that the controller's own
+ * version wins (a rollout pins a digest the spec never names), but an edit of the spec's images
+ * rolls out like a push.
+ */
+function adoptSpecVersion(
+  state: ControllerState,
+  spec: PoolSpec,
+  now: number,
+): { state: ControllerState; note?: string; abandoned?: string } {
+  const fromSpec = specVersion(spec);
+  if (state.version === undefined)
+    return { state: { ...state, version: fromSpec, specVersion: fromSpec } };
+  if (state.specVersion === undefined) return { state: { ...state, specVersion: fromSpec } };
+  if (sameImages(state.specVersion, fromSpec)) return { state };
+  const stable = state.version;
+  // Only a sidecar changed: the primary's digest/tag is the same, so tell the versions apart.
+  const id =
+    fromSpec.id === stable.id && !sameImages(fromSpec, stable)
+      ? `${fromSpec.id}~${versionHash(JSON.stringify(fromSpec.images))}`
+      : fromSpec.id;
+  const target = { ...fromSpec, id };
+  const seen = { ...state, specVersion: fromSpec };
+  if (sameImages(target, stable)) return { state: seen };
+  const rollout: Rollout = {
+    target,
+    from: stable,
+    eventId: `spec:${id}`,
+    startedAt: now,
+    phase: 'bringUp',
+    phaseSince: now,
+    step: 0,
+    deadline: now + spec.rollout.healthyTimeoutSeconds * 1000,
+  };
+  const previous = state.rollout;
+  return {
+    state: { ...seen, rollout },
+    note: `the pool spec's images changed: rolling out ${id}`,
+    ...(previous ? { abandoned: previous.target.id } : {}),
+  };
+}
+
+function sameImages(a: PoolVersion, b: PoolVersion): boolean {
+  const keys = Object.keys(a.images);
+  return (
+    keys.length === Object.keys(b.images).length && keys.every((k) => a.images[k] === b.images[k])
+  );
+}
+
+/** Live groups per version, plus the groups the planned creates add. */
 function versionsOf(
   live: readonly PoolGroup[],
-  current: string,
-  added: number,
+  writes: readonly ControllerAction[] = [],
 ): Record<string, number> {
   const byVersion: Record<string, number> = {};
   for (const g of live) byVersion[g.versionId] = (byVersion[g.versionId] ?? 0) + 1;
-  if (added > 0) byVersion[current] = (byVersion[current] ?? 0) + added;
+  for (const w of writes) {
+    if (w.kind === 'create')
+      byVersion[w.input.version.id] = (byVersion[w.input.version.id] ?? 0) + 1;
+  }
   return byVersion;
-}
-
-/** The version new groups get: the controller's, unless the spec's images changed under it. */
-function currentVersion(known: PoolVersion | undefined, spec: PoolSpec): PoolVersion {
-  const fromSpec = specVersion(spec);
-  if (known === undefined) return fromSpec;
-  const same =
-    Object.keys(fromSpec.images).length === Object.keys(known.images).length &&
-    Object.entries(fromSpec.images).every(([name, image]) => known.images[name] === image);
-  return same ? known : fromSpec;
 }
 
 /** Health bookkeeping: learn start-up latency, reset or raise the failure backoff. */
@@ -489,22 +684,38 @@ function record(
   };
 }
 
-/** Folds the results of a wave of writes into the state: failures are shown and back creates off. */
+/**
+ * Folds the results of a wave into the state: probe answers are kept for the health check;
+ * failed writes are shown in the status, and a refused create backs creates off.
+ */
 export function recordResults(
   state: ControllerState,
   actions: readonly ControllerAction[],
-  results: readonly WriteResult[],
+  results: readonly (WriteResult | ProbeResult)[],
   spec: Pick<PoolSpec, 'controller'>,
   now: number,
 ): ControllerState {
   let next = state;
   actions.forEach((action, i) => {
     const result = results[i];
-    if (result === undefined || result.ok) return;
+    if (result === undefined) return;
+    if (action.kind === 'probe') {
+      const probe = result as ProbeResult;
+      next = {
+        ...next,
+        probes: {
+          ...next.probes,
+          [action.input.name]: { ok: probe.ok, at: now, detail: probe.detail },
+        },
+      };
+      return;
+    }
+    const write = result as WriteResult;
+    if (write.ok) return;
     next = withError(next, {
       at: now,
       during: `${action.kind} ${action.input.name}`,
-      ...result.failure,
+      ...write.failure,
     });
     if (action.kind === 'create') {
       next = {

@@ -42,6 +42,18 @@ export type ControllerSignal =
   | { readonly kind: 'scaleIn'; readonly at: number }
   | { readonly kind: 'pause'; readonly at: number; readonly reason?: string }
   | { readonly kind: 'resume'; readonly at: number }
+  /** A registry push that matches the pool's follow filter: roll to this digest. */
+  | {
+      readonly kind: 'push';
+      readonly at: number;
+      readonly push: {
+        readonly eventId: string;
+        readonly registry: string;
+        readonly repository: string;
+        readonly tag?: string;
+        readonly digest: string;
+      };
+    }
   /** Hold `count` groups for `seconds`, whatever the policy says. */
   | {
       readonly kind: 'override';
@@ -91,6 +103,36 @@ export interface GroupCounts {
   readonly byVersion: Readonly<Record<string, number>>;
 }
 
+/** A rollout in progress: bring the target version up, shift traffic, retire the old groups. */
+export interface Rollout {
+  readonly target: PoolVersion;
+  /** The stable version when the rollout started. */
+  readonly from: PoolVersion;
+  readonly eventId: string;
+  readonly startedAt: number;
+  /** bringUp: creating and health-checking; canary: stepping weights; (then committed and retired). */
+  readonly phase: 'bringUp' | 'canary';
+  readonly phaseSince: number;
+  /** Index of the canary step in progress. */
+  readonly step: number;
+  /** The new version must be healthy by then, or it is rolled back. */
+  readonly deadline: number;
+}
+
+/** How a rollout ended, for the status. */
+export interface RolloutOutcome {
+  readonly id: string;
+  readonly outcome: 'completed' | 'rolledBack' | 'superseded';
+  readonly reason: string;
+  readonly at: number;
+}
+
+/** A group whose traffic was turned off; it is deleted once `until` has passed (DNS TTL + drain). */
+export interface Retiring {
+  readonly name: string;
+  readonly until: number;
+}
+
 /** Timing knobs copied from the spec at each observation, so the next wait needs no I/O. */
 export interface Pacing {
   readonly provisioningPollSeconds: number;
@@ -106,8 +148,29 @@ export interface ControllerState {
   readonly pool: string;
   readonly paused?: { readonly since: number; readonly reason?: string };
   readonly override?: { readonly count: number; readonly until: number; readonly reason?: string };
-  /** The version new groups get. */
+  /** The stable version: what new groups get (outside a rollout's bring-up). */
   readonly version?: PoolVersion;
+  /** The images the pool spec named when last seen: an edit of them rolls out like a push. */
+  readonly specVersion?: PoolVersion;
+  /** Pushes received but not yet acted on (they need the spec, which comes with the observation). */
+  readonly pendingPushes: readonly Extract<ControllerSignal, { kind: 'push' }>['push'][];
+  /** The profile's DNS TTL at the last look (seconds): how long a disabled endpoint may still get traffic. */
+  readonly dnsTtlSeconds?: number;
+  readonly rollout?: Rollout;
+  readonly lastRollout?: RolloutOutcome;
+  /** Digests that failed a rollout: a later push of the same digest does not roll again. */
+  readonly badVersions: readonly {
+    readonly id: string;
+    readonly reason: string;
+    readonly at: number;
+  }[];
+  /** Recent push event ids, so a redelivered event has one effect. */
+  readonly seenPushes: readonly string[];
+  readonly retiring: readonly Retiring[];
+  /** Last HTTP probe of groups being health-checked without Traffic Manager. */
+  readonly probes: Readonly<
+    Record<string, { readonly ok: boolean; readonly at: number; readonly detail: string }>
+  >;
   readonly depth?: DepthSample;
   /** Depth samples received since the last decision, not yet fed to the drain estimators. */
   readonly unlearned: readonly DepthSample[];
@@ -145,10 +208,23 @@ export function initialState(pool: string): ControllerState {
     drain: emptyDrainMemory,
     keda: emptyKedaMemory,
     health: {},
+    badVersions: [],
+    pendingPushes: [],
+    seenPushes: [],
+    retiring: [],
+    probes: {},
     backoff: { failures: 0, until: 0 },
     errors: [],
     decisions: [],
   };
+}
+
+/**
+ * A state carried over from an earlier version of Surge may lack fields added since: fill them
+ * with their initial values, so an upgrade never breaks a running controller.
+ */
+export function withDefaults(state: ControllerState): ControllerState {
+  return { ...initialState(state.pool), ...state };
 }
 
 /** What the controller orchestration is started (and continued-as-new) with. */

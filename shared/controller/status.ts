@@ -32,6 +32,31 @@ export interface PoolStatus {
     readonly learned: { readonly throughput: boolean; readonly startup: boolean };
   } | null;
   readonly backoffUntil: string | null;
+  /** The rollout in progress, if any. */
+  readonly rollout: {
+    readonly target: string;
+    readonly from: string;
+    readonly images: Readonly<Record<string, string>>;
+    readonly phase: string;
+    readonly step: number | null;
+    readonly startedAt: string;
+    readonly deadline: string;
+  } | null;
+  /** How the last rollout ended. */
+  readonly lastRollout: {
+    readonly id: string;
+    readonly outcome: string;
+    readonly reason: string;
+    readonly at: string;
+  } | null;
+  /** Digests that failed a rollout and will not be rolled again. */
+  readonly badVersions: readonly {
+    readonly id: string;
+    readonly reason: string;
+    readonly at: string;
+  }[];
+  /** Groups whose traffic is off, waiting for DNS to move on before they are deleted. */
+  readonly retiring: readonly { readonly name: string; readonly until: string }[];
   readonly lastDecision: StatusDecision | null;
   readonly recentDecisions: readonly StatusDecision[];
   readonly errors: readonly (Omit<StatusError, 'at'> & { readonly at: string })[];
@@ -88,6 +113,20 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
         }
       : null,
     backoffUntil: state.backoff.until > now ? iso(state.backoff.until) : null,
+    rollout: state.rollout
+      ? {
+          target: state.rollout.target.id,
+          from: state.rollout.from.id,
+          images: state.rollout.target.images,
+          phase: state.rollout.phase,
+          step: state.rollout.phase === 'canary' ? state.rollout.step + 1 : null,
+          startedAt: iso(state.rollout.startedAt),
+          deadline: iso(state.rollout.deadline),
+        }
+      : null,
+    lastRollout: state.lastRollout ? { ...state.lastRollout, at: iso(state.lastRollout.at) } : null,
+    badVersions: state.badVersions.map((b) => ({ ...b, at: iso(b.at) })),
+    retiring: state.retiring.map((r) => ({ name: r.name, until: iso(r.until) })),
     lastDecision: state.lastDecision
       ? { ...state.lastDecision, at: iso(state.lastDecision.at) }
       : null,
@@ -99,15 +138,18 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
 
 /**
  * When the controller should next look at the pool on its own, if no signal comes first:
- * at once when it has never looked; soon while groups are being created (durable-timer polling
- * instead of awaiting ARM's long-running operations); when a manual override or a create
- * backoff ends; otherwise after reconcileSeconds.
+ * at once when it has never looked; soon while groups are being created or a rollout runs
+ * (durable-timer polling instead of awaiting ARM's long-running operations); when a manual
+ * override, a create backoff or a retiring group's drain ends; otherwise after reconcileSeconds.
  */
 export function nextWakeAt(state: ControllerState, now: number): number {
   const pacing = state.pacing;
   if (pacing === undefined) return now;
   const pending = (state.counts?.pending ?? 0) + (state.counts?.deleting ?? 0);
-  let at = now + (pending > 0 ? pacing.provisioningPollSeconds : pacing.reconcileSeconds) * 1000;
+  // While a rollout runs it is polled like groups being created: health and bake times move on.
+  const busy = pending > 0 || state.rollout !== undefined;
+  let at = now + (busy ? pacing.provisioningPollSeconds : pacing.reconcileSeconds) * 1000;
+  for (const r of state.retiring) at = Math.min(at, Math.max(now, r.until));
   if (state.override && state.override.until > now) at = Math.min(at, state.override.until);
   if (state.backoff.until > now) at = Math.min(at, state.backoff.until);
   return at;

@@ -1,6 +1,8 @@
 import type { PoolSpec } from '../config/poolSpec';
 import type { PoolsConfig } from '../config/pools';
 import { entityPath } from '../config/pools';
+import type { ImagePush } from '../webhooks/acr';
+import { tagMatches } from '../webhooks/acr';
 import { entityMatches, namespaceShortName } from '../webhooks/eventGrid';
 
 /**
@@ -20,4 +22,22 @@ export function poolsDraining(
       namespaceShortName(p.serviceBus.namespace) === ns &&
       (entity === undefined || entityMatches(entity, entityPath(p))),
   );
+}
+
+/**
+ * Pools that follow a pushed image: the pool's follow filter names the registry (default: the
+ * group template's registry), the repository and a tag filter. Registry hosts compare
+ * case-insensitively; a push by digest alone only matches the `*` tag filter.
+ */
+export function poolsFollowing(config: PoolsConfig, push: ImagePush): PoolSpec[] {
+  return config.pools.filter((p) => {
+    const follow = p.follow;
+    if (!follow) return false;
+    const registry = (follow.registry ?? p.group.registry?.server ?? '').toLowerCase();
+    return (
+      registry === push.registry &&
+      follow.repository === push.repository &&
+      tagMatches(follow.tag, push.tag)
+    );
+  });
 }

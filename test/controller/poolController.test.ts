@@ -1,108 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PoolSpecInput } from '../../shared/config/poolSpec';
-import { readSettings } from '../../shared/config/settings';
 import type { ControllerSignal } from '../../shared/controller/state';
-import {
-  CONTROLLER_ORCHESTRATION,
-  SIGNAL_EVENT,
-  controllerInstanceId,
-} from '../../shared/controller/state';
-import type { PoolStatus } from '../../shared/controller/status';
+import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT } from '../../shared/controller/state';
 import { installRuntime } from '../../shared/runtime';
-import { VirtualClock } from '../../local/clock';
 import type { HistoryEvent } from '../../local/durable/history';
-import { EventType, h } from '../../local/durable/history';
+import { h } from '../../local/durable/history';
 import { replayEpisode } from '../../local/durable/replay';
-import { DurableEngine } from '../../local/durable/engine';
-import { installFunctionsCore } from '../../local/host/functionsCore';
 import { invokeTimer } from '../../local/host/invoke';
 import { groupName } from '../../shared/policy/version';
-import { FakeContainerGroups, FakeQueueMetrics, capacityError } from '../fakes/azure';
+import { capacityError } from '../fakes/azure';
 import { poolInput, poolsOf } from '../fakes/pools';
-
-const T0 = Date.parse('2026-11-22T10:00:00Z');
-const NS = 'contoso.servicebus.windows.net';
-const ID = controllerInstanceId('orders');
-
-/**
- * The whole app (functions/index) on the local engine, in virtual time, over hand-written
- * Azure fakes: the orchestrator runs through the real durable-functions replay code.
- */
-class Harness {
-  readonly registry = installFunctionsCore();
-  readonly clock = new VirtualClock(T0);
-  readonly groups = new FakeContainerGroups(() => this.clock.now());
-  readonly metrics = new FakeQueueMetrics();
-  readonly engine = new DurableEngine({
-    registry: this.registry,
-    clock: this.clock,
-    activityConcurrency: 8,
-  });
-
-  constructor(pool: Partial<PoolSpecInput>) {
-    installRuntime({
-      settings: readSettings({}),
-      pools: poolsOf({ ...poolInput('orders'), ...pool }),
-      azure: {
-        containerGroups: this.groups,
-        queueMetrics: this.metrics,
-        trafficRouter: {
-          getProfile: () => Promise.reject(new Error('not used')),
-          putEndpoint: () => Promise.reject(new Error('not used')),
-          deleteEndpoint: () => Promise.reject(new Error('not used')),
-        },
-      },
-      readSetting: () => undefined,
-      now: () => this.clock.now(),
-    });
-  }
-
-  async start(): Promise<void> {
-    await import('../../functions/index');
-    await this.engine.startNew(CONTROLLER_ORCHESTRATION, {
-      instanceId: ID,
-      input: { pool: 'orders' },
-    });
-    await this.engine.runUntilIdle();
-  }
-
-  async signal(signal: ControllerSignal): Promise<void> {
-    await this.engine.raiseEvent(ID, SIGNAL_EVENT, signal);
-    await this.engine.runUntilIdle();
-  }
-
-  depth(active: number): Promise<void> {
-    return this.signal({
-      kind: 'depth',
-      at: this.clock.now(),
-      active,
-      deadLetter: 0,
-      scheduled: 0,
-    });
-  }
-
-  status(): PoolStatus {
-    return this.engine.getStatus(ID)?.customStatus as PoolStatus;
-  }
-
-  /** Episodes of the current execution that scheduled createGroup/deleteGroup, as [creates, deletes]. */
-  writesPerEpisode(): [number, number][] {
-    const episodes: [number, number][] = [];
-    let current: [number, number] = [0, 0];
-    for (const e of this.engine.history(ID)) {
-      if (e.EventType === EventType.OrchestratorStarted) {
-        if (current[0] + current[1] > 0) episodes.push(current);
-        current = [0, 0];
-      }
-      if (e.EventType === EventType.TaskScheduled && 'Name' in e) {
-        if (e.Name === 'createGroup') current[0]++;
-        if (e.Name === 'deleteGroup') current[1]++;
-      }
-    }
-    if (current[0] + current[1] > 0) episodes.push(current);
-    return episodes;
-  }
-}
+import { Harness, ID, NS, T0 } from './harness';
 
 let harness: Harness;
 afterEach(() => installRuntime(undefined));

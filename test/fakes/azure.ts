@@ -1,12 +1,18 @@
 import { AzureError } from '../../shared/azure/errors';
 import type {
   ContainerGroups,
+  EndpointSnapshot,
   EntityDepth,
   GroupRef,
   GroupRequest,
   GroupSnapshot,
+  ProfileRef,
+  ProfileSnapshot,
   QueueMetrics,
+  TrafficRouter,
 } from '../../shared/azure/ports';
+import type { ProbeResult } from '../../shared/controller/activities';
+import type { HealthProber, ProbeTarget } from '../../shared/probe';
 
 interface FakeGroup {
   request: GroupRequest;
@@ -102,10 +108,12 @@ export class FakeContainerGroups implements ContainerGroups {
     const started = g.createdAt + this.startupSeconds * 1000;
     const up = this.now() >= started;
     const provisioningState = g.provisioning ?? (up ? 'Succeeded' : 'Creating');
+    const dns = g.request.publicDns;
     return {
       name: g.request.name,
       tags: { ...g.request.tags },
       provisioningState,
+      ...(dns ? { fqdn: `${dns.dnsNameLabel}.${g.request.location}.azurecontainer.io` } : {}),
       ...(withView
         ? {
             instanceView: {
@@ -175,4 +183,98 @@ export function capacityError(): AzureError {
     'The requested resource is not available in the location westeurope at this moment.',
     409,
   );
+}
+
+/**
+ * A hand-written TrafficRouter with Traffic Manager's health model: an enabled endpoint is
+ * CheckingEndpoint for `checkSeconds`, then Online if `healthy(target)` says so, else Degraded; a
+ * disabled one is Disabled. Every change is logged in `history` with the time, so a test can
+ * check that some healthy endpoint was enabled at every moment.
+ */
+export class FakeTrafficRouter implements TrafficRouter {
+  checkSeconds = 30;
+  ttlSeconds = 60;
+  /** Whether the group behind an FQDN answers its health probes. */
+  healthy: (target: string) => boolean = () => true;
+  readonly calls = { get: 0, put: 0, delete: 0 };
+  readonly endpoints = new Map<
+    string,
+    { target: string; weight: number; enabled: boolean; since: number }
+  >();
+  readonly history: {
+    at: number;
+    name: string;
+    weight: number;
+    enabled: boolean;
+    removed?: boolean;
+  }[] = [];
+  profileExists = true;
+
+  constructor(private readonly now: () => number) {}
+
+  status(name: string): string | undefined {
+    const e = this.endpoints.get(name);
+    if (!e) return undefined;
+    if (!e.enabled) return 'Disabled';
+    if (this.now() - e.since < this.checkSeconds * 1000) return 'CheckingEndpoint';
+    return this.healthy(e.target) ? 'Online' : 'Degraded';
+  }
+
+  getProfile(_ref: ProfileRef): Promise<ProfileSnapshot | undefined> {
+    this.calls.get++;
+    if (!this.profileExists) return Promise.resolve(undefined);
+    const endpoints: EndpointSnapshot[] = [...this.endpoints.entries()].map(([name, e]) => ({
+      name,
+      target: e.target,
+      weight: e.weight,
+      enabled: e.enabled,
+      monitorStatus: this.status(name) as string,
+    }));
+    return Promise.resolve({ routingMethod: 'Weighted', ttlSeconds: this.ttlSeconds, endpoints });
+  }
+
+  putEndpoint(
+    _ref: ProfileRef,
+    endpoint: { name: string; target: string; weight: number; enabled: boolean },
+  ): Promise<EndpointSnapshot> {
+    this.calls.put++;
+    const previous = this.endpoints.get(endpoint.name);
+    // Monitoring restarts when an endpoint is (re)enabled or its target changes.
+    const restart = !previous || !previous.enabled || previous.target !== endpoint.target;
+    this.endpoints.set(endpoint.name, {
+      ...endpoint,
+      since: restart ? this.now() : previous.since,
+    });
+    this.history.push({
+      at: this.now(),
+      name: endpoint.name,
+      weight: endpoint.weight,
+      enabled: endpoint.enabled,
+    });
+    return Promise.resolve({ ...endpoint, monitorStatus: this.status(endpoint.name) as string });
+  }
+
+  deleteEndpoint(_ref: ProfileRef, name: string): Promise<void> {
+    this.calls.delete++;
+    this.endpoints.delete(name);
+    this.history.push({ at: this.now(), name, weight: 0, enabled: false, removed: true });
+    return Promise.resolve();
+  }
+
+  /** Names of enabled endpoints that are Online now. */
+  servingOnline(): string[] {
+    return [...this.endpoints.keys()].filter((n) => this.status(n) === 'Online').sort();
+  }
+}
+
+/** A hand-written HealthProber: answers from `healthy(fqdn)`, counting probes. */
+export class FakeProber implements HealthProber {
+  healthy: (fqdn: string) => boolean = () => true;
+  readonly probes: ProbeTarget[] = [];
+
+  probe(target: ProbeTarget): Promise<ProbeResult> {
+    this.probes.push(target);
+    const ok = this.healthy(target.fqdn);
+    return Promise.resolve({ ok, detail: `GET ${target.path}: HTTP ${ok ? 200 : 503}` });
+  }
 }

@@ -1,7 +1,9 @@
 import { HttpRequest } from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
+import { acrWebhook } from '../../functions/acrWebhook';
 import { getPool } from '../../functions/getPool';
+import { registryEvents } from '../../functions/registryEvents';
 import { listPools } from '../../functions/listPools';
 import { monitorAlert } from '../../functions/monitorAlert';
 import { scalePool } from '../../functions/scalePool';
@@ -326,5 +328,177 @@ describe('pools API reads', () => {
     ]);
     expect((await getPool({ pools, controllers })('nope')).status).toBe(404);
     expect((await getPool({ pools, controllers })('orders')).status).toBe(200);
+  });
+});
+
+describe('acrWebhook', () => {
+  const following = poolsOf(
+    poolInput('web', {
+      group: { containers: [{ name: 'app', image: 'myregistry.azurecr.io/hello-world:v0' }] },
+      follow: { registry: 'myregistry.azurecr.io', repository: 'hello-world', tag: 'v*' },
+    }),
+    poolInput('other'),
+  );
+  const push = fixtureJson<Record<string, unknown>>('acr/webhook-push.2017-unredacted.json');
+  const secret = 's3cret-value';
+  const call = async (
+    body: unknown,
+    headers: Record<string, string>,
+    configured: { secret?: string } = { secret },
+  ) => {
+    const controllers = new FakeControllers();
+    const r = await acrWebhook({
+      pools: following,
+      controllers,
+      now: () => NOW,
+      secret: configured.secret,
+    })(request('POST', body, headers));
+    return {
+      status: r.status,
+      body: r.jsonBody as Record<string, unknown>,
+      signals: controllers.signals.length,
+    };
+  };
+  const good = { 'content-type': 'application/json', 'x-surge-webhook-secret': secret };
+  const reason = (b: Record<string, unknown>) =>
+    (b.error as { reason: string } | undefined)?.reason ?? b.reason;
+
+  it.each([
+    {
+      label: 'wrong secret',
+      body: push,
+      headers: { ...good, 'x-surge-webhook-secret': 'guess' },
+      status: 401,
+      why: 'wrong X-Surge-Webhook-Secret',
+    },
+    {
+      label: 'no secret header',
+      body: push,
+      headers: { 'content-type': 'application/json' },
+      status: 401,
+      why: 'missing X-Surge-Webhook-Secret header',
+    },
+    {
+      label: 'truncated JSON',
+      body: JSON.stringify(push).slice(0, 40),
+      headers: good,
+      status: 400,
+      why: expect.stringMatching(/^malformed JSON/) as unknown,
+    },
+    {
+      label: 'wrong content type',
+      body: JSON.stringify(push),
+      headers: { ...good, 'content-type': 'text/plain' },
+      status: 415,
+      why: expect.stringMatching(/^unsupported Content-Type/) as unknown,
+    },
+    {
+      label: 'huge body',
+      body: { ...push, padding: 'x'.repeat(70_000) },
+      headers: good,
+      status: 413,
+      why: expect.stringMatching(/exceeds the limit of 65536 bytes/) as unknown,
+    },
+    {
+      label: 'unknown action',
+      body: { ...push, action: 'quarantine' },
+      headers: good,
+      status: 202,
+      why: 'action "quarantine" does not roll pools',
+    },
+    {
+      label: 'missing digest',
+      body: { ...push, target: { repository: 'hello-world' } },
+      headers: good,
+      status: 400,
+      why: 'target.digest: expected a digest like sha256:…, got nothing',
+    },
+  ])('answers $label with $status and signals nobody', async ({ body, headers, status, why }) => {
+    const r = await call(body, headers);
+    expect({ status: r.status, why: reason(r.body), signals: r.signals }).toEqual({
+      status,
+      why,
+      signals: 0,
+    });
+  });
+
+  it('refuses everyone with 503 when no secret is configured', async () => {
+    const r = await call(push, good, {});
+    expect({ status: r.status, signals: r.signals }).toEqual({ status: 503, signals: 0 });
+  });
+
+  it('answers a ping with 200', async () => {
+    expect((await call({ id: 'p', action: 'ping' }, good)).status).toBe(200);
+  });
+
+  it('delivers a push, by digest, to the pools that follow it', async () => {
+    const r = await call(push, good);
+    expect({ status: r.status, body: r.body }).toEqual({
+      status: 202,
+      body: {
+        eventId: 'cb8c3971-9adc-488b-bdd8-43cbb4974ff5',
+        image:
+          'myregistry.azurecr.io/hello-world:v1@sha256:80f0d5c8786bb9e621a45ece0db56d11cdc624ad20da9fe62e9d25490f331d7d',
+        delivered: [{ pool: 'web', controller: 'started' }],
+      },
+    });
+  });
+
+  it('says why when no pool follows the image', async () => {
+    const r = await call({ ...push, target: { ...(push.target as object), tag: 'latest' } }, good);
+    expect({ status: r.status, reason: r.body.reason, signals: r.signals }).toEqual({
+      status: 202,
+      reason: 'no pool follows myregistry.azurecr.io/hello-world:latest',
+      signals: 0,
+    });
+  });
+});
+
+describe('registryEvents', () => {
+  const following = poolsOf(
+    poolInput('nginx', {
+      group: { containers: [{ name: 'web', image: 'jolovcr.azurecr.io/samples/nginx:1.0' }] },
+      follow: { registry: 'jolovcr.azurecr.io', repository: 'samples/nginx' },
+    }),
+  );
+  const pushed = fixtureJson<Record<string, unknown>>(
+    'eventgrid/containerregistry.event-grid-schema.image_pushed.json',
+  );
+
+  it.each([
+    { label: 'the ImagePushed fixture', body: [pushed] },
+    {
+      label: 'ImagePushed with data as a JSON string',
+      body: [{ ...pushed, data: JSON.stringify(pushed.data) }],
+    },
+  ])('delivers $label to the following pool', async ({ body }) => {
+    const controllers = new FakeControllers();
+    const r = await registryEvents({ pools: following, controllers, now: () => NOW })(
+      request('POST', body),
+    );
+    expect({ status: r.status, pools: controllers.signals.map((s) => s.pool) }).toEqual({
+      status: 202,
+      pools: ['nginx'],
+    });
+  });
+
+  it('answers the validation handshake', async () => {
+    const validation = [
+      {
+        id: 'v',
+        topic: '/x',
+        subject: '',
+        eventType: 'Microsoft.EventGrid.SubscriptionValidationEvent',
+        eventTime: '2026-01-01T00:00:00Z',
+        data: { validationCode: 'abc' },
+        dataVersion: '1',
+      },
+    ];
+    const r = await registryEvents({
+      pools: following,
+      controllers: new FakeControllers(),
+      now: () => NOW,
+    })(request('POST', validation));
+    expect(outcome(r)).toEqual({ status: 200, body: { validationResponse: 'abc' } });
   });
 });

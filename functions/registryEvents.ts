@@ -1,0 +1,76 @@
+import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { app } from '@azure/functions';
+import * as df from 'durable-functions';
+import type { PoolsConfig } from '../shared/config/pools';
+import type { Controllers } from '../shared/durable/controllers';
+import { durableControllers } from '../shared/durable/controllers';
+import type { PushDelivery } from '../shared/http/deliverPush';
+import { deliverPush, undeliverable } from '../shared/http/deliverPush';
+import { runtime } from '../shared/runtime';
+import { pushFromGridEvent } from '../shared/webhooks/acr';
+import { problem, readJsonBody } from '../shared/webhooks/body';
+import {
+  cloudEventsValidationResponse,
+  parseEventGridDelivery,
+} from '../shared/webhooks/eventGrid';
+
+/** Event Grid delivers at most 1 MB per batch. */
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/**
+ * Event Grid endpoint for registry events (POST /api/events/registry): answers the subscription
+ * handshakes and delivers each `Microsoft.ContainerRegistry.ImagePushed` (also with `data` as a
+ * JSON string) to the pools that follow it, as the ACR webhook does.
+ */
+export function registryEvents(deps: {
+  pools: PoolsConfig;
+  controllers: Controllers;
+  now: () => number;
+}) {
+  return async (request: HttpRequest): Promise<HttpResponseInit> => {
+    if (request.method === 'OPTIONS') {
+      const answer = cloudEventsValidationResponse(request.headers);
+      return answer.ok
+        ? { status: 200, headers: answer.headers }
+        : problem(answer.status, answer.reason);
+    }
+    const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
+    if (!body.ok) return problem(body.status, body.reason);
+    const delivery = parseEventGridDelivery(body.value);
+    if (!delivery.ok) return problem(400, delivery.reason);
+    if (delivery.kind === 'validation')
+      return { status: 200, jsonBody: { validationResponse: delivery.validationCode } };
+    const pushes: PushDelivery[] = [];
+    const ignored: { event: string; reason: string }[] = [];
+    for (const event of delivery.events) {
+      const parsed = pushFromGridEvent(event);
+      if (!parsed.ok) return problem(400, parsed.reason);
+      if (parsed.kind !== 'push') {
+        ignored.push({
+          event: event.id,
+          reason: parsed.kind === 'ignored' ? parsed.reason : 'not a push',
+        });
+        continue;
+      }
+      try {
+        pushes.push(await deliverPush(deps, parsed.push));
+      } catch (e) {
+        return undeliverable(e);
+      }
+    }
+    return { status: 202, jsonBody: { pushes, ignored } };
+  };
+}
+
+app.http('registryEvents', {
+  methods: ['POST', 'OPTIONS'],
+  route: 'events/registry',
+  authLevel: 'function',
+  extraInputs: [df.input.durableClient()],
+  handler: (request: HttpRequest, context: InvocationContext) =>
+    registryEvents({
+      pools: runtime().pools,
+      controllers: durableControllers(df.getClient(context)),
+      now: runtime().now,
+    })(request),
+});

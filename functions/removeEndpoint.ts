@@ -1,0 +1,45 @@
+import type { InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { toFailure } from '../shared/azure/errors';
+import type { TrafficRouter } from '../shared/azure/ports';
+import { profileRefOf } from '../shared/azure/profileRef';
+import type { PoolsConfig } from '../shared/config/pools';
+import { ACTIVITY } from '../shared/controller/activities';
+import type { RemoveEndpointInput, WriteResult } from '../shared/controller/activities';
+import { runtime } from '../shared/runtime';
+
+/** Deletes one group's external endpoint; an endpoint already gone counts as deleted. */
+export function removeEndpoint(deps: { pools: PoolsConfig; trafficRouter: TrafficRouter }) {
+  return async (
+    input: RemoveEndpointInput,
+    log?: (message: string) => void,
+  ): Promise<WriteResult> => {
+    const spec = deps.pools.byName.get(input.pool);
+    const ref = spec ? profileRefOf(spec) : undefined;
+    if (!ref) {
+      return {
+        ok: false,
+        failure: {
+          kind: 'invalid',
+          code: 'NoProfile',
+          message: `pool "${input.pool}" has no Traffic Manager profile`,
+        },
+      };
+    }
+    try {
+      await deps.trafficRouter.deleteEndpoint(ref, input.name);
+      log?.(`endpoint ${input.name} removed`);
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, failure: toFailure(e) };
+    }
+  };
+}
+
+df.app.activity(ACTIVITY.removeEndpoint, {
+  handler: (input: RemoveEndpointInput, context: InvocationContext) =>
+    removeEndpoint({ pools: runtime().pools, trafficRouter: runtime().azure.trafficRouter })(
+      input,
+      (m) => context.log(m),
+    ),
+});
