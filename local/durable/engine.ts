@@ -8,6 +8,13 @@
  * Time comes only from the clock. With a VirtualClock nothing happens until the caller drives it
  * (`runUntilIdle`, `advanceTo`, `advanceBy`), which makes tests and simulations deterministic; with
  * a SystemClock, `start()` runs the same loop in the background with real timers.
+ *
+ * Persistence (with a persistent store such as SqliteInstanceStore): every state change is one
+ * store transaction (`#commit`), and all pending work is part of the stored state, so a process
+ * killed at any point resumes from the store: an activity is dispatched only after its
+ * `TaskScheduled` is committed, and counts as done only once its completion is committed together
+ * with its removal from the pending activities. A completed activity therefore never runs again;
+ * one that was running at the crash runs again after the restart (at-least-once, like Durable).
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock, SettableClock } from '../clock';
@@ -139,7 +146,7 @@ const DEFAULT_CONCURRENCY = 8;
 /** setTimeout's maximum delay; longer waits are re-armed. */
 const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
-/** The in-memory Durable engine. */
+/** The local Durable engine; instances live in its InstanceStore (memory or SQLite). */
 export class DurableEngine {
   readonly registry: FunctionRegistry;
   readonly clock: Clock;
@@ -167,6 +174,16 @@ export class DurableEngine {
   readonly #queued = new Set<string>();
   /** Activities waiting for a concurrency slot. */
   readonly #activityQueue: ActivityWork[] = [];
+  /**
+   * Activities queued inside the transaction being built (undefined outside one): they join
+   * `#activityQueue` only once it has committed, so nothing runs whose scheduling could be undone.
+   */
+  #staged: ActivityWork[] | undefined;
+  /**
+   * Epoch of each instance purged by this engine, so a new instance under the same id starts past
+   * it and the purged one's in-flight work is recognised as stale.
+   */
+  readonly #purgedEpochs = new Map<string, number>();
   /** Keys of activities queued or running, so recovery and scheduling never double-dispatch. */
   readonly #activityKeys = new Set<string>();
   #runningActivities = 0;
@@ -175,6 +192,8 @@ export class DurableEngine {
   #pumping: Promise<void> | undefined;
 
   #started = false;
+  /** Set while `stop()` drains: the loop finishes running activities but starts nothing new. */
+  #stopping = false;
   #kickScheduled = false;
   #timerHandle: ReturnType<typeof setTimeout> | undefined;
   #server: ClientApiServer | undefined;
@@ -218,11 +237,13 @@ export class DurableEngine {
       }
       const instanceId = options.instanceId ?? this.#newInstanceId();
       if (instanceId.length === 0) throw new BadRequestError('instanceId must not be empty');
-      const existing = this.store.get(instanceId);
-      if (existing && !isTerminal(existing.runtimeStatus)) {
-        throw new InstanceConflictError(instanceId, existing.runtimeStatus);
-      }
-      this.#createInstance(orchestratorName, instanceId, options.input, undefined, existing);
+      this.#commit(() => {
+        const existing = this.store.get(instanceId);
+        if (existing && !isTerminal(existing.runtimeStatus)) {
+          throw new InstanceConflictError(instanceId, existing.runtimeStatus);
+        }
+        this.#createInstance(orchestratorName, instanceId, options.input, undefined, existing);
+      });
       this.#kick();
       return Promise.resolve(instanceId);
     } catch (err) {
@@ -281,9 +302,13 @@ export class DurableEngine {
    * is dropped). Resolves true if it existed.
    */
   purge(instanceId: string): Promise<boolean> {
-    const state = this.store.get(instanceId);
-    if (state) state.epoch += 1;
-    return Promise.resolve(this.store.delete(instanceId));
+    try {
+      const state = this.store.get(instanceId);
+      if (state) this.#purgedEpochs.set(instanceId, state.epoch);
+      return Promise.resolve(this.store.delete(instanceId));
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   /** Status of one instance, or undefined. */
@@ -324,12 +349,7 @@ export class DurableEngine {
 
   /** Earliest time a pending timer fires (ms since epoch), or undefined. */
   nextTimerAt(): number | undefined {
-    let next: number | undefined;
-    for (const state of this.store.list()) {
-      if (isTerminal(state.runtimeStatus)) continue;
-      for (const t of state.timers) if (next === undefined || t.fireAt < next) next = t.fireAt;
-    }
-    return next;
+    return this.store.nextTimerAt();
   }
 
   /**
@@ -377,12 +397,22 @@ export class DurableEngine {
     this.#kick();
   }
 
-  /** Stop the background loop and wait for the current pass to finish. */
+  /**
+   * Stop the background loop: start no new episode or activity, wait for the running ones to
+   * finish and commit, then close the store (a SqliteInstanceStore closes its database, so this
+   * engine cannot be started again; queued work stays in the store for the next engine).
+   */
   async stop(): Promise<void> {
     this.#started = false;
     if (this.#timerHandle) clearTimeout(this.#timerHandle);
     this.#timerHandle = undefined;
-    while (this.#pumping) await this.#pumping;
+    this.#stopping = true;
+    try {
+      while (this.#pumping) await this.#pumping;
+    } finally {
+      this.#stopping = false;
+    }
+    this.store.close();
   }
 
   // --- client API -------------------------------------------------------------------------------
@@ -428,12 +458,14 @@ export class DurableEngine {
 
   #mutate(instanceId: string, change: (state: InstanceState) => void): Promise<void> {
     try {
-      const state = this.store.get(instanceId);
-      if (!state) throw new InstanceNotFoundError(instanceId);
-      if (isTerminal(state.runtimeStatus))
-        throw new InstanceGoneError(instanceId, state.runtimeStatus);
-      change(state);
-      this.store.put(state);
+      this.#commit(() => {
+        const state = this.store.get(instanceId);
+        if (!state) throw new InstanceNotFoundError(instanceId);
+        if (isTerminal(state.runtimeStatus))
+          throw new InstanceGoneError(instanceId, state.runtimeStatus);
+        change(state);
+        this.store.put(state);
+      });
       this.#kick();
       return Promise.resolve();
     } catch (err) {
@@ -441,6 +473,7 @@ export class DurableEngine {
     }
   }
 
+  /** Create (or re-create over a finished `previous`) an instance. Call inside `#commit`. */
   #createInstance(
     name: string,
     instanceId: string,
@@ -449,6 +482,9 @@ export class DurableEngine {
     previous: InstanceState | undefined,
   ): InstanceState {
     const now = this.clock.now();
+    // A new instance under a used id is a new row: it forgets the old history and lists as newest.
+    if (previous) this.store.delete(instanceId);
+    const lastEpoch = Math.max(previous?.epoch ?? 0, this.#purgedEpochs.get(instanceId) ?? 0);
     const state: InstanceState = {
       instanceId,
       name,
@@ -460,7 +496,7 @@ export class DurableEngine {
       lastUpdatedTime: now,
       ...(parent ? { parent } : {}),
       execution: 1,
-      epoch: (previous?.epoch ?? 0) + 1,
+      epoch: lastEpoch + 1,
       history: [],
       inbox: [this.#executionStarted(now, name, instanceId, input, 1, parent)],
       timers: [],
@@ -531,11 +567,35 @@ export class DurableEngine {
     this.#runQueue.push(state.instanceId);
   }
 
+  /**
+   * Pick up the work of a store written by an earlier engine (or process): scheduled activities
+   * that never completed are dispatched again, instances with new events get an episode; due
+   * timers fire on the loop's first pass.
+   */
   #recover(): void {
-    for (const state of this.store.list()) {
-      if (isTerminal(state.runtimeStatus)) continue;
+    for (const state of this.store.listActive()) {
       for (const a of state.activities) this.#queueActivity(state, a.id, a.name, a.inputJson);
       if (state.inbox.length > 0) this.#enqueue(state);
+    }
+  }
+
+  /**
+   * Make one state change as one store transaction. Activities it queues are dispatched only
+   * after the commit (dropped if it throws); nested calls join the outer change.
+   */
+  #commit<T>(change: () => T): T {
+    if (this.#staged) return change();
+    const staged: ActivityWork[] = [];
+    this.#staged = staged;
+    try {
+      const result = this.store.transaction(change);
+      this.#activityQueue.push(...staged);
+      return result;
+    } catch (err) {
+      for (const work of staged) this.#activityKeys.delete(activityKey(work));
+      throw err;
+    } finally {
+      this.#staged = undefined;
     }
   }
 
@@ -550,13 +610,15 @@ export class DurableEngine {
 
   async #pump(): Promise<void> {
     for (;;) {
-      this.#fireDueTimers();
-      this.#dispatchActivities();
-      const next = this.#runQueue.shift();
-      if (next !== undefined) {
-        this.#queued.delete(next);
-        await this.#runEpisode(next);
-        continue;
+      if (!this.#stopping) {
+        this.#fireDueTimers();
+        this.#dispatchActivities();
+        const next = this.#runQueue.shift();
+        if (next !== undefined) {
+          this.#queued.delete(next);
+          await this.#runEpisode(next);
+          continue;
+        }
       }
       if (this.#runningActivities > 0) {
         await new Promise<void>((resolve) => {
@@ -593,19 +655,22 @@ export class DurableEngine {
 
   #fireDueTimers(): void {
     const now = this.clock.now();
-    for (const state of this.store.list()) {
-      if (isTerminal(state.runtimeStatus) || state.timers.length === 0) continue;
-      const due = state.timers.filter((t) => t.fireAt <= now);
-      if (due.length === 0) continue;
-      due.sort((a, b) => a.fireAt - b.fireAt || a.id - b.id);
-      for (const t of due) {
-        state.inbox.push(h.timerFired(now, t.id, t.fireAt));
-        this.counters.timersFired += 1;
+    const next = this.store.nextTimerAt();
+    if (next === undefined || next > now) return; // the common case: one cheap store query
+    this.#commit(() => {
+      for (const state of this.store.listActive()) {
+        const due = state.timers.filter((t) => t.fireAt <= now);
+        if (due.length === 0) continue;
+        due.sort((a, b) => a.fireAt - b.fireAt || a.id - b.id);
+        for (const t of due) {
+          state.inbox.push(h.timerFired(now, t.id, t.fireAt));
+          this.counters.timersFired += 1;
+        }
+        state.timers = state.timers.filter((t) => t.fireAt > now);
+        this.store.put(state);
+        this.#enqueue(state);
       }
-      state.timers = state.timers.filter((t) => t.fireAt > now);
-      this.store.put(state);
-      this.#enqueue(state);
-    }
+    });
   }
 
   // --- internals: episodes ----------------------------------------------------------------------
@@ -628,44 +693,54 @@ export class DurableEngine {
     } catch (err) {
       // Not an orchestrator exception (those come back as result.error): the invocation itself
       // is broken. Fail the instance rather than spin on it.
+      this.#commit(() => {
+        const current = this.store.get(instanceId);
+        if (!current || current.epoch !== epoch || current.execution !== execution) return;
+        this.#log('error', `episode of ${instanceId} failed: ${errorMessage(err)}`);
+        this.#commitFailure(current, errorMessage(err), undefined, now, started, batch);
+      });
+      return;
+    }
+
+    if (result.isDone && result.continueAsNew && !result.error) {
+      // Needs more replays before it can commit (its own transaction, after them).
+      await this.#commitContinueAsNew(state, result, now, started, batch);
+      return;
+    }
+
+    // The episode's outcome, the instances it starts and the parent it notifies: one commit. Until
+    // it lands, the batch stays in the inbox, so a crash before it replays the episode again.
+    this.#commit(() => {
       const current = this.store.get(instanceId);
-      if (!current || current.epoch !== epoch || current.execution !== execution) return;
-      this.#log('error', `episode of ${instanceId} failed: ${errorMessage(err)}`);
-      this.#commitFailure(current, errorMessage(err), undefined, now, started, batch);
-      return;
-    }
+      if (!current || current.epoch !== epoch || current.execution !== execution) {
+        this.#log('debug', `dropping the episode of ${instanceId}: the instance changed meanwhile`);
+        return;
+      }
+      current.customStatus = result.customStatus ?? null;
 
-    const current = this.store.get(instanceId);
-    if (!current || current.epoch !== epoch || current.execution !== execution) {
-      this.#log('debug', `dropping the episode of ${instanceId}: the instance changed meanwhile`);
-      return;
-    }
-    current.customStatus = result.customStatus ?? null;
-
-    if (result.error) {
-      this.#commitFailure(
-        current,
-        result.error.message,
-        result.error.failureDetails,
-        now,
-        started,
-        batch,
-      );
-    } else if (result.isDone && result.continueAsNew) {
-      await this.#commitContinueAsNew(current, result, now, started, batch);
-    } else if (result.isDone) {
-      current.inbox.splice(0, batch.length);
-      current.history.push(started, ...batch);
-      current.history.push(
-        h.orchestratorCompleted(now),
-        h.executionCompleted(now, 'Completed', result.output),
-      );
-      this.#finish(current, 'Completed', result.output ?? null, now);
-      this.store.put(current);
-      this.#notifyParent(current, { completed: jsonText(result.output) ?? 'null' });
-    } else {
-      this.#commitProgress(current, result, now, started, batch);
-    }
+      if (result.error) {
+        this.#commitFailure(
+          current,
+          result.error.message,
+          result.error.failureDetails,
+          now,
+          started,
+          batch,
+        );
+      } else if (result.isDone) {
+        current.inbox.splice(0, batch.length);
+        current.history.push(started, ...batch);
+        current.history.push(
+          h.orchestratorCompleted(now),
+          h.executionCompleted(now, 'Completed', result.output),
+        );
+        this.#finish(current, 'Completed', result.output ?? null, now);
+        this.store.put(current);
+        this.#notifyParent(current, { completed: jsonText(result.output) ?? 'null' });
+      } else {
+        this.#commitProgress(current, result, now, started, batch);
+      }
+    });
   }
 
   #replay(state: InstanceState, history: HistoryEvent[]): Promise<ReplayResult> {
@@ -804,9 +879,25 @@ export class DurableEngine {
     const input = result.continueAsNew?.input;
     const { instanceId, epoch, execution } = episodeState;
     const carried = await this.#unconsumedEvents(episodeState, result, started, batch);
-    // The prefix replays awaited: re-read the state, a terminate or purge may have happened.
-    const state = this.store.get(instanceId);
-    if (!state || state.epoch !== epoch || state.execution !== execution) return;
+    this.#commit(() => {
+      // The replays awaited: re-read the state, a terminate or purge may have happened.
+      const state = this.store.get(instanceId);
+      if (!state || state.epoch !== epoch || state.execution !== execution) {
+        this.#log('debug', `dropping the episode of ${instanceId}: the instance changed meanwhile`);
+        return;
+      }
+      this.#continueAsNew(state, input, result.customStatus, now, batch, carried);
+    });
+  }
+
+  #continueAsNew(
+    state: InstanceState,
+    input: unknown,
+    customStatus: unknown,
+    now: number,
+    batch: HistoryEvent[],
+    carried: HistoryEvent[],
+  ): void {
     // Events that arrived while this episode ran belong to the next execution too; activity and
     // timer completions of the old execution do not.
     const arrivedMeanwhile = state.inbox
@@ -824,6 +915,7 @@ export class DurableEngine {
     state.timers = [];
     state.activities = [];
     state.waitingForEvents = [];
+    state.customStatus = customStatus ?? null;
     state.runtimeStatus = 'ContinuedAsNew';
     state.lastUpdatedTime = now;
     this.counters.continuedAsNew += 1;
@@ -970,7 +1062,7 @@ export class DurableEngine {
     const key = activityKey(work);
     if (this.#activityKeys.has(key)) return;
     this.#activityKeys.add(key);
-    this.#activityQueue.push(work);
+    (this.#staged ?? this.#activityQueue).push(work);
   }
 
   #dispatchActivities(): void {
@@ -1004,7 +1096,13 @@ export class DurableEngine {
     }
     this.#runningActivities -= 1;
     this.#activityKeys.delete(activityKey(work));
-    this.#completeActivity(work, completion);
+    try {
+      this.#commit(() => this.#completeActivity(work, completion));
+    } catch (err) {
+      // Not recorded (e.g. the store failed): the activity stays pending in the store and runs
+      // again after a restart, which at-least-once allows.
+      this.#log('error', `recording activity ${work.name}#${work.id} failed: ${errorMessage(err)}`);
+    }
     const wake = this.#wake;
     this.#wake = undefined;
     wake?.();

@@ -1,13 +1,22 @@
 /**
- * Where the Durable engine keeps instances. Behind an interface so the in-memory store can later
- * be swapped for an embedded database (the plan is SQLite via better-sqlite3, which is
- * synchronous — hence a synchronous interface).
+ * Where the Durable engine keeps instances: `MemoryInstanceStore` here, `SqliteInstanceStore`
+ * (sqliteStore.ts) for state that survives a restart. The interface is synchronous because
+ * better-sqlite3 is: the engine's commit logic stays plain synchronous code, and nothing can
+ * interleave between reading a state and writing it back.
  *
- * Contract with the engine: an `InstanceState` is plain JSON-able data (no class instances, no
- * functions, times as ms since epoch), and the engine calls `put` after every change it wants to
- * survive a restart (each committed episode, each arrived event, each management call). In-flight
- * work (running activities) is derived from the state (`activities`) on recovery, never stored
- * separately.
+ * Contract with the engine:
+ * - An `InstanceState` is plain JSON-able data (no class instances, no functions, times as ms since
+ *   epoch). `get`/`list` may return copies, so the engine re-reads after every await and `put`s
+ *   every change it wants to keep.
+ * - Each state change the engine makes is one `transaction` (an episode's commit together with the
+ *   sub-orchestrations it starts and the parent it notifies; an arrived event; a management call),
+ *   so a crash leaves either all of it or none of it.
+ * - All pending work lives in the state: new events (`inbox`), scheduled activities not yet
+ *   completed (`activities`) and timers. The engine's run queues are derived from it on start-up,
+ *   never stored separately.
+ * - Within one execution the history only grows; a new execution (continueAsNew) starts from an
+ *   empty history, and a new instance under a used id is created after `delete`. Stores may rely on
+ *   that to append instead of rewriting.
  */
 import type { HistoryEvent } from './history';
 
@@ -90,17 +99,30 @@ export interface InstanceState {
 export interface InstanceStore {
   /** The state of one instance, or undefined. */
   get(instanceId: string): InstanceState | undefined;
-  /** Create or replace an instance's state. */
+  /** Create or update an instance's state. An update keeps the instance's place in `list`. */
   put(state: InstanceState): void;
-  /** Remove an instance; true if it existed. */
+  /** Remove an instance; true if it existed. A later `put` of the id makes it the newest. */
   delete(instanceId: string): boolean;
   /** All instances, oldest first. */
   list(): InstanceState[];
+  /** Instances that are not finished (see `isTerminal`), oldest first: what the engine works on. */
+  listActive(): InstanceState[];
+  /** Earliest `fireAt` of a pending timer of an unfinished instance, or undefined. */
+  nextTimerAt(): number | undefined;
+  /**
+   * Run `change` (synchronous) so that every `put`/`delete` it makes is kept together or not at
+   * all; a throw undoes them where the store can (a persistent store rolls back). Nested calls join
+   * the outer transaction. Returns what `change` returns.
+   */
+  transaction<T>(change: () => T): T;
+  /** Release the store (the engine calls it from `stop()`); later calls may throw. */
+  close(): void;
 }
 
 /**
  * In-memory store. Keeps the objects it is given (no copies): the engine mutates states in place
- * and calls `put` at its commit points, which a persistent store would serialize.
+ * and calls `put` at its commit points, which a persistent store serializes. Nothing here survives
+ * the process, so `transaction` only groups (it cannot roll back in-place changes).
  */
 export class MemoryInstanceStore implements InstanceStore {
   readonly #instances = new Map<string, InstanceState>();
@@ -110,10 +132,8 @@ export class MemoryInstanceStore implements InstanceStore {
     return this.#instances.get(instanceId);
   }
 
-  /** See InstanceStore.put. A replaced instance moves to the end (newest). */
+  /** See InstanceStore.put. */
   put(state: InstanceState): void {
-    const existing = this.#instances.get(state.instanceId);
-    if (existing !== undefined && existing !== state) this.#instances.delete(state.instanceId);
     this.#instances.set(state.instanceId, state);
   }
 
@@ -126,4 +146,26 @@ export class MemoryInstanceStore implements InstanceStore {
   list(): InstanceState[] {
     return [...this.#instances.values()];
   }
+
+  /** See InstanceStore.listActive. */
+  listActive(): InstanceState[] {
+    return this.list().filter((s) => !isTerminal(s.runtimeStatus));
+  }
+
+  /** See InstanceStore.nextTimerAt. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const state of this.listActive()) {
+      for (const t of state.timers) if (next === undefined || t.fireAt < next) next = t.fireAt;
+    }
+    return next;
+  }
+
+  /** See InstanceStore.transaction. */
+  transaction<T>(change: () => T): T {
+    return change();
+  }
+
+  /** Nothing to release. */
+  close(): void {}
 }

@@ -1,18 +1,19 @@
 /**
- * The in-memory Durable engine driving the real durable-functions replay code, in virtual time.
- * Each case starts one orchestration of the test app (apps/durableApp.ts), drives the engine and
- * compares the whole outcome (status, output, custom status, history outline) at once.
+ * The Durable engine driving the real durable-functions replay code, in virtual time — once with
+ * the memory store and once with the SQLite store, which must behave the same. Each case starts
+ * one orchestration of the test app (apps/durableApp.ts), drives the engine and compares the whole
+ * outcome (status, output, custom status, history outline) at once.
  */
-import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SystemClock, VirtualClock } from '../../local/clock';
 import type { DurableEngineOptions } from '../../local/durable/engine';
 import { DurableEngine } from '../../local/durable/engine';
 import { InstanceGoneError, InstanceNotFoundError } from '../../local/durable/errors';
-import { MemoryInstanceStore } from '../../local/durable/store';
 import type { FunctionRegistry } from '../../local/host/functionsCore';
 import { installFunctionsCore } from '../../local/host/functionsCore';
 import { probe, resetProbe } from './apps/probe';
-import { outline, T0 } from './helpers';
+import type { StoreKind } from './helpers';
+import { cleanUpTempFolders, outline, STORE_KINDS, T0 } from './helpers';
 
 let registry: FunctionRegistry;
 
@@ -22,13 +23,26 @@ beforeAll(async () => {
 });
 
 beforeEach(() => resetProbe());
+afterEach(() => cleanUpTempFolders());
 
-function newEngine(options: Partial<DurableEngineOptions> = {}): {
+/** An engine on a fresh store of `kind` (unless options give one), at T0 in virtual time. */
+function newEngine(
+  kind: StoreKind,
+  options: Partial<DurableEngineOptions> = {},
+): {
   engine: DurableEngine;
   clock: VirtualClock;
 } {
   const clock = new VirtualClock(T0);
-  return { engine: new DurableEngine({ registry, clock, ...options }), clock };
+  return {
+    engine: new DurableEngine({
+      registry,
+      clock,
+      store: options.store ?? kind.fresh(),
+      ...options,
+    }),
+    clock,
+  };
 }
 
 const MINUTE = 60_000;
@@ -349,235 +363,237 @@ const cases: Case[] = [
   },
 ];
 
-describe('DurableEngine orchestrations', () => {
-  it.each(cases)('$label', async (c) => {
-    const { engine, clock } = newEngine(c.engineOptions);
-    const id = await engine.startNew(c.orchestrator, {
-      instanceId: c.orchestrator === 'parent' ? 'p-1' : `${c.orchestrator}-1`,
-      input: c.input,
+describe.each(STORE_KINDS)('with the $label', (kind) => {
+  describe('DurableEngine orchestrations', () => {
+    it.each(cases)('$label', async (c) => {
+      const { engine, clock } = newEngine(kind, c.engineOptions);
+      const id = await engine.startNew(c.orchestrator, {
+        instanceId: c.orchestrator === 'parent' ? 'p-1' : `${c.orchestrator}-1`,
+        input: c.input,
+      });
+      const ctx = { engine, clock, id };
+      await (c.drive ?? (() => engine.runUntilIdle()))(ctx);
+      expect(outcomeOf(engine, id)).toEqual(c.expected);
+      c.check?.(ctx);
     });
-    const ctx = { engine, clock, id };
-    await (c.drive ?? (() => engine.runUntilIdle()))(ctx);
-    expect(outcomeOf(engine, id)).toEqual(c.expected);
-    c.check?.(ctx);
-  });
-});
-
-describe('continueAsNew', () => {
-  it('loops many executions with a bounded history', async () => {
-    const { engine } = newEngine();
-    const id = await engine.startNew('counter', {
-      instanceId: 'counter-1',
-      input: { n: 0, target: 30 },
-    });
-    const sizes: number[] = [];
-    for (let minute = 0; minute < 30; minute++) {
-      await engine.advanceBy(MINUTE);
-      sizes.push(engine.history(id).length);
-    }
-    expect({
-      status: engine.getStatus(id)?.runtimeStatus,
-      output: engine.getStatus(id)?.output,
-      executions: engine.executions(id),
-      largestHistory: Math.max(...sizes),
-    }).toEqual({ status: 'Completed', output: 30, executions: 30, largestHistory: 8 });
   });
 
-  it.each([
-    {
-      label: 'all three events before the first episode (never seen by the SDK)',
-      orchestrator: 'collector',
-      before: 3,
-      after: 0,
-      lastHistory: ['ExecutionStarted', 'EventRaised item', 'ExecutionCompleted Completed'],
-    },
-    {
-      label: 'one event first, two more after the first episode',
-      orchestrator: 'collector',
-      before: 1,
-      after: 2,
-      lastHistory: ['ExecutionStarted', 'EventRaised item', 'ExecutionCompleted Completed'],
-    },
-    {
-      label: 'events buffered by the SDK while an activity ran',
-      orchestrator: 'batcher',
-      before: 3,
-      after: 0,
-      lastHistory: [
-        'ExecutionStarted',
-        'EventRaised item',
-        'TaskScheduled#0 hello',
-        'TaskCompleted#0',
-        'ExecutionCompleted Completed',
-      ],
-    },
-  ])(
-    'continueAsNew carries unconsumed events over: $label',
-    async ({ orchestrator, before, after, lastHistory }) => {
-      const { engine } = newEngine();
-      const id = await engine.startNew(orchestrator, { instanceId: `${orchestrator}-1` });
-      for (let i = 1; i <= before; i++) await engine.raiseEvent(id, 'item', i);
-      await engine.runUntilIdle();
-      for (let i = before + 1; i <= before + after; i++) await engine.raiseEvent(id, 'item', i);
-      await engine.runUntilIdle();
+  describe('continueAsNew', () => {
+    it('loops many executions with a bounded history', async () => {
+      const { engine } = newEngine(kind);
+      const id = await engine.startNew('counter', {
+        instanceId: 'counter-1',
+        input: { n: 0, target: 30 },
+      });
+      const sizes: number[] = [];
+      for (let minute = 0; minute < 30; minute++) {
+        await engine.advanceBy(MINUTE);
+        sizes.push(engine.history(id).length);
+      }
       expect({
         status: engine.getStatus(id)?.runtimeStatus,
         output: engine.getStatus(id)?.output,
         executions: engine.executions(id),
-        lastHistory: outline(engine.history(id)),
-      }).toEqual({ status: 'Completed', output: [1, 2, 3], executions: 3, lastHistory });
-    },
-  );
-});
-
-describe('management', () => {
-  it('custom status is visible while the orchestrator waits', async () => {
-    const { engine } = newEngine();
-    const id = await engine.startNew('waiter', { instanceId: 'w-1', input: { x: 1 } });
-    expect(engine.getStatus(id)).toMatchObject({ runtimeStatus: 'Pending', customStatus: null });
-    await engine.runUntilIdle();
-    expect(engine.getStatus(id, { showInput: false })).toEqual({
-      name: 'waiter',
-      instanceId: 'w-1',
-      runtimeStatus: 'Running',
-      input: null,
-      output: null,
-      customStatus: 'waiting for go',
-      createdTime: new Date(T0).toISOString(),
-      lastUpdatedTime: new Date(T0).toISOString(),
+        largestHistory: Math.max(...sizes),
+      }).toEqual({ status: 'Completed', output: 30, executions: 30, largestHistory: 8 });
     });
-  });
 
-  it('suspend holds events until resume', async () => {
-    const { engine } = newEngine();
-    const id = await engine.startNew('waiter', { instanceId: 'w-2' });
-    await engine.runUntilIdle();
-    await engine.suspend(id, 'maintenance');
-    await engine.raiseEvent(id, 'go', 'later');
-    await engine.runUntilIdle();
-    const whileSuspended = engine.getStatus(id)?.runtimeStatus;
-    await engine.resume(id, 'done');
-    await engine.runUntilIdle();
-    expect({
-      whileSuspended,
-      after: engine.getStatus(id)?.runtimeStatus,
-      output: engine.getStatus(id)?.output,
-    }).toEqual({
-      whileSuspended: 'Suspended',
-      after: 'Completed',
-      output: { got: 'later' },
-    });
-    expect(outline(engine.history(id))).toEqual([
-      'ExecutionStarted',
-      'ExecutionSuspended',
-      'EventRaised go',
-      'ExecutionResumed',
-      'ExecutionCompleted Completed',
-    ]);
-  });
-
-  it('terminate ends the instance; later events are refused as Gone', async () => {
-    const { engine } = newEngine();
-    const id = await engine.startNew('waiter', { instanceId: 'w-3' });
-    await engine.runUntilIdle();
-    await engine.terminate(id, 'no longer needed');
-    await engine.runUntilIdle();
-    expect(engine.getStatus(id)).toMatchObject({
-      runtimeStatus: 'Terminated',
-      output: 'no longer needed',
-    });
-    await expect(engine.raiseEvent(id, 'go', 1)).rejects.toBeInstanceOf(InstanceGoneError);
-    await expect(engine.suspend(id)).rejects.toBeInstanceOf(InstanceGoneError);
-  });
-
-  it.each([
-    { label: 'raiseEvent', call: (e: DurableEngine) => e.raiseEvent('missing', 'go') },
-    { label: 'terminate', call: (e: DurableEngine) => e.terminate('missing', 'x') },
-    { label: 'suspend', call: (e: DurableEngine) => e.suspend('missing') },
-    { label: 'resume', call: (e: DurableEngine) => e.resume('missing') },
-  ])('$label on an unknown instance is NotFound', async ({ call }) => {
-    const { engine } = newEngine();
-    await expect(call(engine)).rejects.toBeInstanceOf(InstanceNotFoundError);
-  });
-
-  it('startNew refuses an active id, reuses a finished one, and purge forgets', async () => {
-    const { engine } = newEngine();
-    await engine.startNew('waiter', { instanceId: 'dup' });
-    await expect(engine.startNew('waiter', { instanceId: 'dup' })).rejects.toThrow(
-      /already exists/,
-    );
-    await engine.raiseEvent('dup', 'go', 1);
-    await engine.runUntilIdle();
-    await engine.startNew('waiter', { instanceId: 'dup', input: 'second' });
-    expect(engine.getStatus('dup')).toMatchObject({ runtimeStatus: 'Pending', input: 'second' });
-    await expect(engine.startNew('nope')).rejects.toThrow(/doesn't exist/);
-    expect(await engine.purge('dup')).toBe(true);
-    expect({ status: engine.getStatus('dup'), purgedAgain: await engine.purge('dup') }).toEqual({
-      status: undefined,
-      purgedAgain: false,
-    });
-  });
-});
-
-describe('running', () => {
-  it('a replay that asks for something else under a recorded id fails as non-deterministic', async () => {
-    const { engine } = newEngine();
-    const id = await engine.startNew('fickle', { instanceId: 'fickle-1' });
-    await engine.runUntilIdle();
-    probe.fickle = 'activity';
-    await engine.raiseEvent(id, 'poke');
-    await engine.runUntilIdle();
-    expect(engine.getStatus(id)).toMatchObject({
-      runtimeStatus: 'Failed',
-      output:
-        "Orchestrator function 'fickle' failed: Non-deterministic workflow detected: sequence id 0 " +
-        'now waits on activity hello, but the history recorded TimerCreated.',
-    });
-  });
-
-  it('a second engine on the same store picks up where the first one stopped', async () => {
-    const store = new MemoryInstanceStore();
-    const { engine: first } = newEngine({ store });
-    await first.startNew('sequence', { instanceId: 'r-1', input: ['A'] });
-    // The first engine never runs: as if its process died right after accepting the start.
-    const { engine: second } = newEngine({ store });
-    await second.runUntilIdle();
-    expect(second.getStatus('r-1')).toMatchObject({
-      runtimeStatus: 'Completed',
-      output: ['Hello A', 'null-result'],
-    });
-  });
-
-  it('start() runs work in the background and fires real timers with a SystemClock', async () => {
-    const engine = new DurableEngine({ registry, clock: new SystemClock() });
-    engine.start();
-    try {
-      const id = await engine.startNew('shortNap', { input: 20 });
-      // No timing assertion: wait for the outcome; the test timeout is the only bound.
-      while (engine.getStatus(id)?.runtimeStatus !== 'Completed') {
-        await new Promise<void>((resolve) => setTimeout(resolve, 5));
-      }
-      expect({
-        output: engine.getStatus(id)?.output,
-        history: outline(engine.history(id)),
-      }).toEqual({
-        output: 'Hello awake',
-        history: [
+    it.each([
+      {
+        label: 'all three events before the first episode (never seen by the SDK)',
+        orchestrator: 'collector',
+        before: 3,
+        after: 0,
+        lastHistory: ['ExecutionStarted', 'EventRaised item', 'ExecutionCompleted Completed'],
+      },
+      {
+        label: 'one event first, two more after the first episode',
+        orchestrator: 'collector',
+        before: 1,
+        after: 2,
+        lastHistory: ['ExecutionStarted', 'EventRaised item', 'ExecutionCompleted Completed'],
+      },
+      {
+        label: 'events buffered by the SDK while an activity ran',
+        orchestrator: 'batcher',
+        before: 3,
+        after: 0,
+        lastHistory: [
           'ExecutionStarted',
-          'TimerCreated#0',
-          'TimerFired#0',
-          'TaskScheduled#1 hello',
-          'TaskCompleted#1',
+          'EventRaised item',
+          'TaskScheduled#0 hello',
+          'TaskCompleted#0',
           'ExecutionCompleted Completed',
         ],
-      });
-    } finally {
-      await engine.stop();
-    }
+      },
+    ])(
+      'continueAsNew carries unconsumed events over: $label',
+      async ({ orchestrator, before, after, lastHistory }) => {
+        const { engine } = newEngine(kind);
+        const id = await engine.startNew(orchestrator, { instanceId: `${orchestrator}-1` });
+        for (let i = 1; i <= before; i++) await engine.raiseEvent(id, 'item', i);
+        await engine.runUntilIdle();
+        for (let i = before + 1; i <= before + after; i++) await engine.raiseEvent(id, 'item', i);
+        await engine.runUntilIdle();
+        expect({
+          status: engine.getStatus(id)?.runtimeStatus,
+          output: engine.getStatus(id)?.output,
+          executions: engine.executions(id),
+          lastHistory: outline(engine.history(id)),
+        }).toEqual({ status: 'Completed', output: [1, 2, 3], executions: 3, lastHistory });
+      },
+    );
   });
 
-  it('advanceTo needs a settable clock', async () => {
-    const engine = new DurableEngine({ registry, clock: new SystemClock() });
-    await expect(engine.advanceBy(1000)).rejects.toThrow(/settable clock/);
+  describe('management', () => {
+    it('custom status is visible while the orchestrator waits', async () => {
+      const { engine } = newEngine(kind);
+      const id = await engine.startNew('waiter', { instanceId: 'w-1', input: { x: 1 } });
+      expect(engine.getStatus(id)).toMatchObject({ runtimeStatus: 'Pending', customStatus: null });
+      await engine.runUntilIdle();
+      expect(engine.getStatus(id, { showInput: false })).toEqual({
+        name: 'waiter',
+        instanceId: 'w-1',
+        runtimeStatus: 'Running',
+        input: null,
+        output: null,
+        customStatus: 'waiting for go',
+        createdTime: new Date(T0).toISOString(),
+        lastUpdatedTime: new Date(T0).toISOString(),
+      });
+    });
+
+    it('suspend holds events until resume', async () => {
+      const { engine } = newEngine(kind);
+      const id = await engine.startNew('waiter', { instanceId: 'w-2' });
+      await engine.runUntilIdle();
+      await engine.suspend(id, 'maintenance');
+      await engine.raiseEvent(id, 'go', 'later');
+      await engine.runUntilIdle();
+      const whileSuspended = engine.getStatus(id)?.runtimeStatus;
+      await engine.resume(id, 'done');
+      await engine.runUntilIdle();
+      expect({
+        whileSuspended,
+        after: engine.getStatus(id)?.runtimeStatus,
+        output: engine.getStatus(id)?.output,
+      }).toEqual({
+        whileSuspended: 'Suspended',
+        after: 'Completed',
+        output: { got: 'later' },
+      });
+      expect(outline(engine.history(id))).toEqual([
+        'ExecutionStarted',
+        'ExecutionSuspended',
+        'EventRaised go',
+        'ExecutionResumed',
+        'ExecutionCompleted Completed',
+      ]);
+    });
+
+    it('terminate ends the instance; later events are refused as Gone', async () => {
+      const { engine } = newEngine(kind);
+      const id = await engine.startNew('waiter', { instanceId: 'w-3' });
+      await engine.runUntilIdle();
+      await engine.terminate(id, 'no longer needed');
+      await engine.runUntilIdle();
+      expect(engine.getStatus(id)).toMatchObject({
+        runtimeStatus: 'Terminated',
+        output: 'no longer needed',
+      });
+      await expect(engine.raiseEvent(id, 'go', 1)).rejects.toBeInstanceOf(InstanceGoneError);
+      await expect(engine.suspend(id)).rejects.toBeInstanceOf(InstanceGoneError);
+    });
+
+    it.each([
+      { label: 'raiseEvent', call: (e: DurableEngine) => e.raiseEvent('missing', 'go') },
+      { label: 'terminate', call: (e: DurableEngine) => e.terminate('missing', 'x') },
+      { label: 'suspend', call: (e: DurableEngine) => e.suspend('missing') },
+      { label: 'resume', call: (e: DurableEngine) => e.resume('missing') },
+    ])('$label on an unknown instance is NotFound', async ({ call }) => {
+      const { engine } = newEngine(kind);
+      await expect(call(engine)).rejects.toBeInstanceOf(InstanceNotFoundError);
+    });
+
+    it('startNew refuses an active id, reuses a finished one, and purge forgets', async () => {
+      const { engine } = newEngine(kind);
+      await engine.startNew('waiter', { instanceId: 'dup' });
+      await expect(engine.startNew('waiter', { instanceId: 'dup' })).rejects.toThrow(
+        /already exists/,
+      );
+      await engine.raiseEvent('dup', 'go', 1);
+      await engine.runUntilIdle();
+      await engine.startNew('waiter', { instanceId: 'dup', input: 'second' });
+      expect(engine.getStatus('dup')).toMatchObject({ runtimeStatus: 'Pending', input: 'second' });
+      await expect(engine.startNew('nope')).rejects.toThrow(/doesn't exist/);
+      expect(await engine.purge('dup')).toBe(true);
+      expect({ status: engine.getStatus('dup'), purgedAgain: await engine.purge('dup') }).toEqual({
+        status: undefined,
+        purgedAgain: false,
+      });
+    });
+  });
+
+  describe('running', () => {
+    it('a replay that asks for something else under a recorded id fails as non-deterministic', async () => {
+      const { engine } = newEngine(kind);
+      const id = await engine.startNew('fickle', { instanceId: 'fickle-1' });
+      await engine.runUntilIdle();
+      probe.fickle = 'activity';
+      await engine.raiseEvent(id, 'poke');
+      await engine.runUntilIdle();
+      expect(engine.getStatus(id)).toMatchObject({
+        runtimeStatus: 'Failed',
+        output:
+          "Orchestrator function 'fickle' failed: Non-deterministic workflow detected: sequence id 0 " +
+          'now waits on activity hello, but the history recorded TimerCreated.',
+      });
+    });
+
+    it('a second engine on the same store picks up where the first one stopped', async () => {
+      const store = kind.fresh();
+      const { engine: first } = newEngine(kind, { store });
+      await first.startNew('sequence', { instanceId: 'r-1', input: ['A'] });
+      // The first engine never runs: as if its process died right after accepting the start.
+      const { engine: second } = newEngine(kind, { store: kind.reopen(store) });
+      await second.runUntilIdle();
+      expect(second.getStatus('r-1')).toMatchObject({
+        runtimeStatus: 'Completed',
+        output: ['Hello A', 'null-result'],
+      });
+    });
+
+    it('start() runs work in the background and fires real timers with a SystemClock', async () => {
+      const engine = new DurableEngine({ registry, clock: new SystemClock(), store: kind.fresh() });
+      engine.start();
+      try {
+        const id = await engine.startNew('shortNap', { input: 20 });
+        // No timing assertion: wait for the outcome; the test timeout is the only bound.
+        while (engine.getStatus(id)?.runtimeStatus !== 'Completed') {
+          await new Promise<void>((resolve) => setTimeout(resolve, 5));
+        }
+        expect({
+          output: engine.getStatus(id)?.output,
+          history: outline(engine.history(id)),
+        }).toEqual({
+          output: 'Hello awake',
+          history: [
+            'ExecutionStarted',
+            'TimerCreated#0',
+            'TimerFired#0',
+            'TaskScheduled#1 hello',
+            'TaskCompleted#1',
+            'ExecutionCompleted Completed',
+          ],
+        });
+      } finally {
+        await engine.stop();
+      }
+    });
+
+    it('advanceTo needs a settable clock', async () => {
+      const engine = new DurableEngine({ registry, clock: new SystemClock(), store: kind.fresh() });
+      await expect(engine.advanceBy(1000)).rejects.toThrow(/settable clock/);
+    });
   });
 });

@@ -1,13 +1,19 @@
 /**
  * Shared helpers for the local runtime tests: a compact outline of histories (so whole histories
- * can be compared in one assertion), and a hand-written fake Durable RPC endpoint that records
- * what the SDK's DurableClient sends.
+ * can be compared in one assertion), the instance stores the engine tests run against, and a
+ * hand-written fake Durable RPC endpoint that records what the SDK's DurableClient sends.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { HistoryEvent } from '../../local/durable/history';
 import { EventType, eventTypeName } from '../../local/durable/history';
+import { SqliteInstanceStore } from '../../local/durable/sqliteStore';
+import type { InstanceState, InstanceStore } from '../../local/durable/store';
+import { MemoryInstanceStore } from '../../local/durable/store';
 
 /** Start of virtual time in the tests. */
 export const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -57,6 +63,89 @@ export function outline(
   }
   return lines;
 }
+
+/**
+ * Inputs (JSON text) of the `activityName` calls whose completion the states record — in the
+ * history or still in the inbox — across all instances, sorted. What a store "says was completed".
+ */
+export function completedActivityInputs(
+  states: readonly InstanceState[],
+  activityName: string,
+): string[] {
+  const inputs: string[] = [];
+  for (const state of states) {
+    const scheduled = new Map<number, string>();
+    for (const e of state.history) {
+      if (e.EventType === EventType.TaskScheduled && e.Name === activityName) {
+        scheduled.set(e.EventId, e.Input ?? '');
+      }
+    }
+    for (const e of [...state.history, ...state.inbox]) {
+      if (e.EventType !== EventType.TaskCompleted) continue;
+      const input = scheduled.get(e.TaskScheduledId);
+      if (input !== undefined) inputs.push(input);
+    }
+  }
+  return inputs.sort();
+}
+
+/** How many times each string occurs, keys sorted (to compare whole tallies at once). */
+export function tally(items: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of [...items].sort()) counts[item] = (counts[item] ?? 0) + 1;
+  return counts;
+}
+
+/** A fresh temporary folder, removed by `cleanUpTempFolders`. */
+export function tempFolder(prefix = 'surge-durable-'): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  tempFolders.push(folder);
+  return folder;
+}
+
+const tempFolders: string[] = [];
+const openedStores: InstanceStore[] = [];
+
+/** Close every store a StoreKind opened and remove the temporary folders (call in afterEach). */
+export function cleanUpTempFolders(): void {
+  for (const store of openedStores.splice(0)) store.close();
+  for (const folder of tempFolders.splice(0)) rmSync(folder, { recursive: true, force: true });
+}
+
+/** A kind of instance store the engine tests run against. */
+export interface StoreKind {
+  readonly label: string;
+  /** A new, empty store (closed by `cleanUpTempFolders`). */
+  fresh(): InstanceStore;
+  /**
+   * What a restarted process would open: the same data through a new store object. A persistent
+   * store is closed and opened again; the memory store can only be shared.
+   */
+  reopen(store: InstanceStore): InstanceStore;
+}
+
+function track<S extends InstanceStore>(store: S): S {
+  openedStores.push(store);
+  return store;
+}
+
+/** The memory store and the SQLite store (in a temporary folder). */
+export const STORE_KINDS: readonly StoreKind[] = [
+  {
+    label: 'memory store',
+    fresh: () => track(new MemoryInstanceStore()),
+    reopen: (store) => store,
+  },
+  {
+    label: 'SQLite store',
+    fresh: () => track(new SqliteInstanceStore({ stateFolder: tempFolder() })),
+    reopen: (store) => {
+      if (!(store instanceof SqliteInstanceStore)) throw new Error('not a SqliteInstanceStore');
+      store.close();
+      return track(new SqliteInstanceStore({ stateFolder: store.stateFolder }));
+    },
+  },
+];
 
 /** A request the fake endpoint received. */
 export interface RecordedRequest {

@@ -50,6 +50,16 @@ df.app.activity('flaky', {
   },
 });
 
+/** Squares its input, or never returns for an input in `probe.blocked` (a "crash" mid-run). */
+df.app.activity('gated', {
+  handler: async (n: unknown) => {
+    probe.calls.push(`gated(${String(n)})`);
+    if (probe.blocked.has(Number(n))) await new Promise<never>(() => undefined);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    return Number(n) * Number(n);
+  },
+});
+
 df.app.activity('alwaysFails', {
   handler: () => {
     probe.calls.push('alwaysFails()');
@@ -74,6 +84,27 @@ df.app.orchestration('fanOut', function* (context) {
   const tasks = Array.from({ length: n }, (_, i) => context.df.callActivity('slowSquare', i + 1));
   const squares = (yield context.df.Task.all(tasks)) as number[];
   return squares.reduce((a, b) => a + b, 0);
+});
+
+/** Fan-out over `gated`: the restart tests stop it part-way. */
+df.app.orchestration('gatedFanOut', function* (context) {
+  const n = context.df.getInput<number>();
+  const tasks = Array.from({ length: n }, (_, i) => context.df.callActivity('gated', i));
+  return (yield context.df.Task.all(tasks)) as number[];
+});
+
+df.app.orchestration('gatedChild', function* (context) {
+  const n = context.df.getInput<number>();
+  const square: unknown = yield context.df.callActivity('gated', n);
+  return { n, square };
+});
+
+/** Sub-orchestrations whose activities the restart tests stop part-way. */
+df.app.orchestration('gatedParent', function* (context) {
+  const ns = context.df.getInput<number[]>();
+  return (yield context.df.Task.all(
+    ns.map((n) => context.df.callSubOrchestrator('gatedChild', n)),
+  )) as unknown[];
 });
 
 df.app.orchestration('approval', function* (context) {

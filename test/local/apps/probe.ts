@@ -13,6 +13,8 @@ export const probe = {
   flaky: new Map<string, number>(),
   /** What the deliberately non-deterministic orchestrator does next. */
   fickle: 'timer' as 'timer' | 'activity',
+  /** Inputs of the `gated` activity that never finish (as if the process died while they ran). */
+  blocked: new Set<number>(),
 };
 
 /** Reset the probe between tests. */
@@ -22,4 +24,5 @@ export function resetProbe(): void {
   probe.maxRunning = 0;
   probe.flaky.clear();
   probe.fickle = 'timer';
+  probe.blocked.clear();
 }
