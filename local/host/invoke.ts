@@ -22,6 +22,8 @@ import type {
 } from './coreTypes';
 import type { FunctionRegistry, RegisteredFunction } from './functionsCore';
 import { bindingsOfType, triggerBinding } from './functionsCore';
+import type { RouteTemplate } from './routes';
+import { matchTemplate, parseRouteTemplate } from './routes';
 
 /** What to feed one invocation. */
 export interface InvokeRequest {
@@ -283,38 +285,23 @@ export interface HttpInvokeResult {
 /** The route prefix the Functions host puts before every HTTP route by default. */
 export const DEFAULT_ROUTE_PREFIX = 'api';
 
+/** Compiled templates by text: `invokeHttp` matches the same few templates over and over. */
+const compiledRoutes = new Map<string, RouteTemplate>();
+
 /**
  * Match a Functions route template (`pools/{name}/scale`, `items/{id:int?}`, `files/{*path}`)
  * against a path (without the `/api/` prefix). Returns the parameters, or undefined on no match.
- * Literal segments compare case-insensitively, as ASP.NET routing does.
+ * Literal segments compare case-insensitively, as ASP.NET routing does. The full template syntax
+ * (constraints, defaults, multi-part segments) is in `routes.ts`; an invalid template throws a
+ * RouteTemplateError.
  */
 export function matchRoute(template: string, path: string): Record<string, string> | undefined {
-  const tSegs = template.split('/').filter((s) => s.length > 0);
-  const pSegs = path.split('/').filter((s) => s.length > 0);
-  const params: Record<string, string> = {};
-  for (let i = 0; i < tSegs.length; i++) {
-    const t = tSegs[i] ?? '';
-    const p = pSegs[i];
-    const param = /^\{(\*)?([A-Za-z_][\w]*)(?::([^}?]+))?(\?)?\}$/.exec(t);
-    if (!param) {
-      if (p === undefined || p.toLowerCase() !== t.toLowerCase()) return undefined;
-      continue;
-    }
-    const [, catchAll, name = '', constraint, optional] = param;
-    if (catchAll) {
-      const rest = pSegs.slice(i).map(decodeURIComponent).join('/');
-      if (rest.length > 0) params[name] = rest;
-      return params;
-    }
-    if (p === undefined) {
-      if (optional) continue;
-      return undefined;
-    }
-    const value = decodeURIComponent(p);
-    if (constraint === 'int' && !/^-?\d+$/.test(value)) return undefined;
-    params[name] = value;
+  let compiled = compiledRoutes.get(template);
+  if (!compiled) {
+    compiled = parseRouteTemplate(template);
+    compiledRoutes.set(template, compiled);
   }
-  return pSegs.length > tSegs.length ? undefined : params;
+  return matchTemplate(compiled, path);
 }
 
 function routeParams(fn: RegisteredFunction, url: URL): Record<string, string> {
