@@ -45,6 +45,7 @@ export function createContainerGroups(options: AzureClientOptions): ContainerGro
         $host: endpoint,
         endpoint,
         ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+        ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
       });
       useSurgeRetry(client.pipeline, options.retry);
       clients.set(subscriptionId, client);

@@ -7,7 +7,7 @@ import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { Settings } from '../config/settings';
 import { createContainerGroups } from './containerGroups';
 import { createCredential } from './credentials';
-import type { AzureRetryOptions } from './pipeline';
+import type { AzureRetryOptions, AzureTlsOptions } from './pipeline';
 import type { AzurePorts } from './ports';
 import { createQueueMetrics } from './queueMetrics';
 import { createTrafficRouter } from './trafficRouter';
@@ -18,6 +18,8 @@ export interface AzurePortsOverrides {
   readonly credential?: TokenCredential;
   /** Defaults to the SDK's own HTTP client. */
   readonly httpClient?: HttpClient;
+  /** Extra TLS trust for the SDK transport (a local emulator's CA certificate). */
+  readonly tls?: AzureTlsOptions;
 }
 
 /** The retry options every adapter uses, from Settings. */
@@ -41,7 +43,10 @@ export function createAzurePorts(
 ): AzurePorts {
   const credential = overrides.credential ?? createCredential(settings);
   const retry = retryFromSettings(settings);
-  const transport = overrides.httpClient ? { httpClient: overrides.httpClient } : {};
+  const transport = {
+    ...(overrides.httpClient ? { httpClient: overrides.httpClient } : {}),
+    ...(overrides.tls ? { tls: overrides.tls } : {}),
+  };
   const arm = { credential, armEndpoint: settings.armEndpoint, retry, ...transport };
   return {
     containerGroups: createContainerGroups(arm),
@@ -61,7 +66,7 @@ export { AzureError, toFailure } from './errors';
 export type { AzureErrorKind, AzureFailure } from './errors';
 export type * from './ports';
 export { StaticTokenCredential, createCredential } from './credentials';
-export type { AzureClientOptions, AzureRetryOptions } from './pipeline';
+export type { AzureClientOptions, AzureRetryOptions, AzureTlsOptions } from './pipeline';
 export type { QueueMetricsOptions } from './queueMetrics';
 export { createContainerGroups } from './containerGroups';
 export { createQueueMetrics } from './queueMetrics';

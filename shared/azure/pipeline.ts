@@ -33,6 +33,18 @@ export interface AzureClientOptions {
    * bearer token, serialization) stays the real one. Tests pass a fake; production leaves it out.
    */
   readonly httpClient?: HttpClient;
+  /**
+   * Extra TLS trust for the SDK's own transport: `ca` (PEM) replaces the default roots for these
+   * clients. For a local emulator's certificate in-process; production leaves it out. Verification
+   * stays on.
+   */
+  readonly tls?: AzureTlsOptions;
+}
+
+/** TLS settings the adapters pass to the SDK pipeline (its `tlsOptions`). */
+export interface AzureTlsOptions {
+  /** Certificate authority (PEM) to trust, e.g. the local emulator's. */
+  readonly ca: string;
 }
 
 /**

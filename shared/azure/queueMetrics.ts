@@ -21,7 +21,7 @@ import type {
 } from '@azure/core-rest-pipeline';
 import { isNotFound, toAzureError } from './classify';
 import { useSurgeRetry } from './pipeline';
-import type { AzureRetryOptions } from './pipeline';
+import type { AzureRetryOptions, AzureTlsOptions } from './pipeline';
 import type { EntityDepth, QueueMetrics } from './ports';
 
 /** How the Service Bus adapter reaches the administration API. */
@@ -35,6 +35,8 @@ export interface QueueMetricsOptions {
   readonly retry: AzureRetryOptions;
   /** Replaces only the transport, as for the ARM adapters (tests). */
   readonly httpClient?: HttpClient;
+  /** Extra TLS trust (a local emulator's CA), as for the ARM adapters. */
+  readonly tls?: AzureTlsOptions;
 }
 
 /** Entries per listing page: the most the service returns in one feed. */
@@ -56,7 +58,7 @@ export function createQueueMetrics(options: QueueMetricsOptions): QueueMetrics {
     const key = namespace.toLowerCase();
     let client = clients.get(key);
     if (client === undefined) {
-      client = new AdminClient(namespace, options.credential, options.httpClient);
+      client = new AdminClient(namespace, options.credential, options.httpClient, options.tls);
       useSurgeRetry(client.pipeline, options.retry);
       if (endpointPolicy !== undefined) client.pipeline.addPolicy(endpointPolicy);
       clients.set(key, client);
@@ -187,8 +189,14 @@ export function serviceBusEndpointPolicy(origin: string): PipelinePolicy {
 class AdminClient extends ServiceBusAdministrationClient {
   readonly #transport: HttpClient | undefined;
 
-  constructor(namespace: string, credential: TokenCredential, transport: HttpClient | undefined) {
-    super(namespace, credential);
+  constructor(
+    namespace: string,
+    credential: TokenCredential,
+    transport: HttpClient | undefined,
+    tls: AzureTlsOptions | undefined,
+  ) {
+    // The constructor does honour pipeline options such as tlsOptions (unlike httpClient).
+    super(namespace, credential, tls ? { tlsOptions: { ca: tls.ca } } : {});
     this.#transport = transport;
   }
 

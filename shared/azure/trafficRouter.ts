@@ -25,6 +25,7 @@ export function createTrafficRouter(options: AzureClientOptions): TrafficRouter 
         $host: endpoint,
         endpoint,
         ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+        ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
       });
       useSurgeRetry(client.pipeline, options.retry);
       clients.set(subscriptionId, client);

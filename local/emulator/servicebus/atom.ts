@@ -1,0 +1,187 @@
+/**
+ * The ATOM XML of the Service Bus administration API (api-version 2021-05), written element by
+ * element in the order the recordings in shared/fixtures/servicebus show, and the little parsing a
+ * PUT needs (the leaf properties of a Queue/Topic/SubscriptionDescription).
+ */
+
+const ATOM_NS = 'http://www.w3.org/2005/Atom';
+const SB_NS = 'http://schemas.microsoft.com/netservices/2010/10/servicebus/connect';
+const XSI_NS = 'http://www.w3.org/2001/XMLSchema-instance';
+const COUNTS_NS = 'http://schemas.microsoft.com/netservices/2011/06/servicebus';
+
+/** The three kinds of description the API carries. */
+export type DescriptionKind = 'QueueDescription' | 'TopicDescription' | 'SubscriptionDescription';
+
+/** Escapes text for an element or attribute value. */
+export function xmlEscape(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;');
+}
+
+function xmlUnescape(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&amp;/g, '&');
+}
+
+/** Service Bus timestamps: ISO 8601 UTC ("2021-10-21T05:19:08.69Z" shortened to ms). */
+export function sbTime(t: number): string {
+  return new Date(t).toISOString();
+}
+
+/** Feed and entry timestamps are to the second ("2021-10-21T05:19:08Z"). */
+function atomTime(t: number): string {
+  return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+/** "Never" as the service writes it. */
+export const NEVER = '0001-01-01T00:00:00Z';
+
+/** Message counts of an entity. */
+export interface CountDetails {
+  readonly active: number;
+  readonly deadLetter: number;
+  readonly scheduled: number;
+  readonly transfer: number;
+  readonly transferDeadLetter: number;
+}
+
+/** One property element: name and text (already a string). */
+export type Property = readonly [name: string, value: string];
+
+/**
+ * A description element. `properties` are written in the given order; `counts`, when present,
+ * goes where the recording puts CountDetails (after the property named `countsAfter`).
+ */
+export function description(
+  kind: DescriptionKind,
+  properties: readonly Property[],
+  counts?: { details: CountDetails; after: string },
+): string {
+  let inner = '';
+  for (const [name, value] of properties) {
+    inner += `<${name}>${xmlEscape(value)}</${name}>`;
+    if (counts !== undefined && name === counts.after) inner += countDetails(counts.details);
+  }
+  return `<${kind} xmlns="${SB_NS}" xmlns:i="${XSI_NS}">${inner}</${kind}>`;
+}
+
+function countDetails(c: CountDetails): string {
+  const n = (name: string, value: number) => `<d2p1:${name}>${value}</d2p1:${name}>`;
+  return (
+    `<CountDetails xmlns:d2p1="${COUNTS_NS}">` +
+    n('ActiveMessageCount', c.active) +
+    n('DeadLetterMessageCount', c.deadLetter) +
+    n('ScheduledMessageCount', c.scheduled) +
+    n('TransferMessageCount', c.transfer) +
+    n('TransferDeadLetterMessageCount', c.transferDeadLetter) +
+    `</CountDetails>`
+  );
+}
+
+/** Fields of an entry: its URL (id), title, times, author and the description XML. */
+export interface EntryParts {
+  /** Absolute URL of the entity as requested, query included (`…/q?enrich=false&api-version=…`). */
+  readonly id: string;
+  readonly title: string;
+  readonly published: number;
+  readonly updated: number;
+  /** The namespace's short name. */
+  readonly author: string;
+  /** Value of the self link: the id in a single entry, `../name?…` inside a feed. */
+  readonly selfHref: string;
+  /** xml:base of an entry inside a feed. */
+  readonly base?: string;
+  readonly content: string;
+}
+
+/** One `<entry>` (top level: with xmlns; inside a feed: with xml:base). */
+export function entry(parts: EntryParts, inFeed = false): string {
+  const open = inFeed
+    ? `<entry xml:base="${xmlEscape(parts.base ?? '')}">`
+    : `<entry xmlns="${ATOM_NS}">`;
+  return (
+    `${open}<id>${xmlEscape(parts.id)}</id><title type="text">${xmlEscape(parts.title)}</title>` +
+    `<published>${atomTime(parts.published)}</published><updated>${atomTime(parts.updated)}</updated>` +
+    `<author><name>${xmlEscape(parts.author)}</name></author>` +
+    `<link rel="self" href="${xmlEscape(parts.selfHref)}"/>` +
+    `<content type="application/xml">${parts.content}</content></entry>`
+  );
+}
+
+/** A list `<feed>` with its self link, a next link when more pages follow, and entries. */
+export function feed(
+  title: string,
+  selfUrl: string,
+  updated: number,
+  entries: readonly string[],
+  nextUrl?: string,
+): string {
+  const next = nextUrl === undefined ? '' : `<link rel="next" href="${xmlEscape(nextUrl)}"/>`;
+  return (
+    `<feed xmlns="${ATOM_NS}"><title type="text">${xmlEscape(title)}</title>` +
+    `<id>${xmlEscape(selfUrl)}</id><updated>${atomTime(updated)}</updated>` +
+    `<link rel="self" href="${xmlEscape(selfUrl)}"/>${next}${entries.join('')}</feed>`
+  );
+}
+
+/**
+ * The service's answer to a GET of an entity that does not exist: 200 with an empty
+ * "Publicly Listed Services" feed (the SDK turns it into MessageEntityNotFoundError).
+ */
+export function publiclyListedServices(trackingId: string, updated: number): string {
+  return (
+    `<feed xmlns="${ATOM_NS}"><title type="text">Publicly Listed Services</title>` +
+    `<subtitle type="text">This is the list of publicly-listed services currently available.</subtitle>` +
+    `<id>uuid:${trackingId};id=1</id><updated>${atomTime(updated)}</updated>` +
+    `<generator>Service Bus 1.1</generator></feed>`
+  );
+}
+
+/** An error body: `<Error><Code>404</Code><Detail>…</Detail></Error>`. */
+export function errorXml(status: number, detail: string): string {
+  return `<Error><Code>${status}</Code><Detail>${xmlEscape(detail)}</Detail></Error>`;
+}
+
+/** What a PUT body describes: its kind and leaf properties (name → text). */
+export interface ParsedDescription {
+  readonly kind: DescriptionKind;
+  readonly properties: ReadonlyMap<string, string>;
+}
+
+/**
+ * Reads the description out of a PUT body. Namespace prefixes are ignored (`ns0:entry`); only
+ * leaf elements directly holding text are read, and only names the caller asks for, so nested
+ * structures (AuthorizationRules, DefaultRuleDescription) are skipped. Returns undefined when the
+ * body holds no description.
+ */
+export function parseDescription(
+  body: string,
+  allowed: Readonly<Record<DescriptionKind, readonly string[]>>,
+): ParsedDescription | undefined {
+  const open =
+    /<(?:[\w.-]+:)?(QueueDescription|TopicDescription|SubscriptionDescription)\b([^>]*)>/.exec(
+      body,
+    );
+  if (open === null) return undefined;
+  const kind = open[1] as DescriptionKind;
+  const properties = new Map<string, string>();
+  if (open[2]?.trimEnd().endsWith('/')) return { kind, properties };
+  const start = open.index + open[0].length;
+  const close = new RegExp(`</(?:[\\w.-]+:)?${kind}>`).exec(body.slice(start));
+  const inner = close === null ? body.slice(start) : body.slice(start, start + close.index);
+  const names = new Set(allowed[kind]);
+  const leaf = /<(?:[\w.-]+:)?([A-Za-z]+)(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?\1>/g;
+  for (const m of inner.matchAll(leaf)) {
+    const [, name = '', text = ''] = m;
+    if (names.has(name) && !properties.has(name)) properties.set(name, xmlUnescape(text));
+  }
+  return { kind, properties };
+}
