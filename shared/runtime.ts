@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { createAzurePorts } from './azure';
+import type { AzureTlsOptions } from './azure';
 import { createCredential } from './azure/credentials';
 import type { AzurePorts } from './azure/ports';
 import type { PoolsConfig } from './config/pools';
@@ -31,6 +32,8 @@ export interface Runtime {
 export interface RuntimeParts {
   readonly azure?: AzurePorts;
   readonly credential?: TokenCredential;
+  /** A CA the Azure clients trust besides the system's (the local emulator's). */
+  readonly tls?: AzureTlsOptions;
   readonly prober?: HealthProber;
   readonly now?: () => number;
 }
@@ -46,7 +49,10 @@ export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
   const pools = loadPools(env);
   const azure =
     parts.azure ??
-    createAzurePorts(settings, { credential: parts.credential ?? createCredential(settings) });
+    createAzurePorts(settings, {
+      credential: parts.credential ?? createCredential(settings),
+      ...(parts.tls ? { tls: parts.tls } : {}),
+    });
   const prober =
     parts.prober ??
     createHttpProber({

@@ -20,6 +20,7 @@ import type { Clock } from '../clock';
 import type { EmulatorConfig } from './config';
 import { emulatorConfigSchema, parseWith } from './config';
 import { EmulatorControl } from './control';
+import { createProbeServer } from './probes';
 import { createEmulatorServer } from './server';
 import { tlsMaterial } from './tls';
 import { World } from './world';
@@ -47,13 +48,16 @@ export interface Emulator {
   readonly serviceBusEndpoint: string;
   /** https origin of the control API's base (`${origin}/_emulator`). */
   readonly controlEndpoint: string;
+  /** http origin answering groups' health probes (the Host header names the group's FQDN). */
+  readonly probeEndpoint: string;
   /** The CA certificate (PEM) that signed the server's certificate: what clients must trust. */
   readonly caCertPem: string;
   /** Where the CA was written (caFile), if it was. */
   readonly caFile: string | undefined;
   /**
    * App settings that point Surge at the emulator: SURGE_ARM_ENDPOINT,
-   * SURGE_SERVICEBUS_ENDPOINT, SURGE_EMULATOR_ENDPOINT and, with caFile, NODE_EXTRA_CA_CERTS.
+   * SURGE_SERVICEBUS_ENDPOINT, SURGE_PROBE_ENDPOINT, SURGE_EMULATOR_ENDPOINT and, with caFile,
+   * NODE_EXTRA_CA_CERTS.
    */
   readonly settings: Readonly<Record<string, string>>;
   /** The control API, in-process. */
@@ -83,6 +87,16 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const port = (server.address() as AddressInfo).port;
   const origin = `https://${host}:${port}`;
+  // Health probes of groups' own ports are plain HTTP, as a container's port would be.
+  const probes = createProbeServer(world);
+  await new Promise<void>((resolve, reject) => {
+    probes.once('error', reject);
+    probes.listen(0, host, () => {
+      probes.off('error', reject);
+      resolve();
+    });
+  });
+  const probeEndpoint = `http://${host}:${(probes.address() as AddressInfo).port}`;
   let caFile: string | undefined;
   if (options.caFile !== undefined) {
     caFile = path.resolve(options.caFile);
@@ -93,6 +107,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     SURGE_ARM_ENDPOINT: origin,
     SURGE_SERVICEBUS_ENDPOINT: origin,
     SURGE_EMULATOR_ENDPOINT: `${origin}/_emulator`,
+    SURGE_PROBE_ENDPOINT: probeEndpoint,
     ...(caFile !== undefined ? { NODE_EXTRA_CA_CERTS: caFile } : {}),
   };
   let closing: Promise<void> | undefined;
@@ -100,15 +115,21 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     armEndpoint: origin,
     serviceBusEndpoint: origin,
     controlEndpoint: `${origin}/_emulator`,
+    probeEndpoint,
     caCertPem: tls.caCertPem,
     caFile,
     settings,
     control,
     close() {
-      closing ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      });
+      closing ??= Promise.all(
+        [server, probes].map(
+          (s) =>
+            new Promise<void>((resolve, reject) => {
+              s.close((error) => (error ? reject(error) : resolve()));
+              s.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined);
       return closing;
     },
   };

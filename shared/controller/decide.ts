@@ -193,13 +193,6 @@ export function decide(
   const profile = spec.trafficManager ? observation.profile : undefined;
   if (profile) next = { ...next, dnsTtlSeconds: profile.ttlSeconds };
 
-  let drain = state.drain;
-  if (spec.scaling.mode === 'drain') {
-    const ready = state.counts?.running ?? 0;
-    for (const sample of state.unlearned) drain = observeDepth(drain, spec.scaling, sample, ready);
-  }
-  next = { ...next, unlearned: [] };
-
   const { groups, foreign } = classifyGroups(
     spec.name,
     observation.groups,
@@ -207,6 +200,14 @@ export function decide(
     spec.controller,
     now,
   );
+  // Depth samples learn with the groups running as seen now, the same instant as the newest
+  // sample: the count of the previous look can lag a scale-out by a whole interval.
+  let drain = state.drain;
+  if (spec.scaling.mode === 'drain') {
+    const ready = groups.filter((g) => g.phase === 'running').length;
+    for (const sample of state.unlearned) drain = observeDepth(drain, spec.scaling, sample, ready);
+  }
+  next = { ...next, unlearned: [] };
   const learned = learnFromGroups(
     next,
     groups,

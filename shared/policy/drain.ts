@@ -73,8 +73,9 @@ export function startupOf(memory: DrainMemory, spec: DrainScaling): number {
 }
 
 /**
- * Learns from a new depth sample. Between two samples the depth changes by arrivals minus what
- * the running groups drained: ΔB/Δt = λ − μ·R. Consumption is known when no group runs (it is
+ * Learns from a new depth sample, taken with `ready` groups running. Between two samples the
+ * depth changes by arrivals minus what the running groups drained: ΔB/Δt = λ − μ·R, where R is
+ * somewhere between the counts at the two ends; each estimate takes the end that errs safe. Consumption is known when no group runs (it is
  * zero) or when every running group has work ("saturated": at least one waiting message per
  * group at both ends, so they drain μ·R). Then:
  *
@@ -108,13 +109,17 @@ export function observeDepth(
   }
   const slope = (sample.active - last.active) / dt;
   const mu = throughputOf(memory, spec);
-  const running = last.ready;
-  const saturated = running > 0 && Math.min(last.active, sample.active) >= running;
-  const consumptionKnown = running === 0 || saturated;
+  // The groups running at the start and at the end of the interval: the count may have changed in
+  // between (a scale-out landing), so every estimate takes the side of the range that errs safe.
+  const fewest = Math.min(last.ready, ready);
+  const most = Math.max(last.ready, ready);
+  const saturated = most > 0 && Math.min(last.active, sample.active) >= most;
+  const consumptionKnown = most === 0 || saturated;
   const horizon = sample.at - spec.arrivalWindowSeconds * 1000;
   const arrivals = [
     ...memory.arrivals.filter((a) => a.at > horizon),
-    ...(consumptionKnown ? [{ at: sample.at, rate: Math.max(0, slope + mu * running) }] : []),
+    // With the fewest groups, the least consumption: λ errs low.
+    ...(consumptionKnown ? [{ at: sample.at, rate: Math.max(0, slope + mu * fewest) }] : []),
   ];
   let arrivalRate =
     arrivals.length >= 2
@@ -123,19 +128,22 @@ export function observeDepth(
         ? undefined
         : memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds);
   if (!consumptionKnown && arrivalRate !== undefined)
-    arrivalRate = Math.min(arrivalRate, mu * running);
+    arrivalRate = Math.min(arrivalRate, mu * most);
 
   let throughput = memory.throughput;
   let slopes = memory.slopes;
-  if (saturated) {
+  if (saturated && spec.learn) {
+    // With the most groups, the weakest bound: μ ≥ −slope / R only errs low.
+    const lowerBound = -slope / most;
+    if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
+  }
+  if (saturated && fewest === most) {
     if (spec.learn) {
-      const lowerBound = -slope / running;
-      if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
       const prev = memory.slopes
-        .filter((p) => p.ready !== running && sample.at - p.at <= MAX_SLOPE_AGE_MS)
+        .filter((p) => p.ready !== most && sample.at - p.at <= MAX_SLOPE_AGE_MS)
         .sort((a, b) => b.at - a.at)[0];
       if (prev) {
-        const identified = (prev.slope - slope) / (running - prev.ready);
+        const identified = (prev.slope - slope) / (most - prev.ready);
         const configured = spec.messagesPerSecondPerGroup;
         // Bursts change λ too, which this method assumes steady; keep only plausible answers.
         if (identified > configured / 10 && identified < configured * 10) {
@@ -144,8 +152,8 @@ export function observeDepth(
       }
     }
     slopes = [
-      ...memory.slopes.filter((p) => p.ready !== running && sample.at - p.at <= MAX_SLOPE_AGE_MS),
-      { slope, ready: running, at: sample.at },
+      ...memory.slopes.filter((p) => p.ready !== most && sample.at - p.at <= MAX_SLOPE_AGE_MS),
+      { slope, ready: most, at: sample.at },
     ];
   }
   return {

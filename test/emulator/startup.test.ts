@@ -3,7 +3,7 @@
  * adapters' tls option, in child processes through NODE_EXTRA_CA_CERTS, refused without either),
  * the settings it hands out, the control API over https, the command line, and close().
  */
-import { afterEach, describe, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -21,6 +21,7 @@ import {
 import { createAzurePorts } from '../../shared/azure';
 import { toFailure } from '../../shared/azure/errors';
 import { readSettings } from '../../shared/config/settings';
+import { createHttpProber } from '../../shared/probe';
 import { T0, controlCall, credential, expectResult } from './helpers';
 
 let emu: Emulator | undefined;
@@ -72,6 +73,7 @@ describe('start and trust', () => {
           SURGE_ARM_ENDPOINT: origin,
           SURGE_SERVICEBUS_ENDPOINT: origin,
           SURGE_EMULATOR_ENDPOINT: `${origin}/_emulator`,
+          SURGE_PROBE_ENDPOINT: emu.probeEndpoint,
           NODE_EXTRA_CA_CERTS: caFile,
         },
         caWritten: true,
@@ -311,5 +313,54 @@ describe('command line', () => {
         mentions: true,
       },
     );
+  });
+});
+
+describe('health probes of groups', () => {
+  it('answer as the group would: 404 unknown host, 503 before it is healthy, 200 after', async () => {
+    const clock = new VirtualClock(T0);
+    const probe = await startEmulator({ clock, config: { unknownImages: 'allow' } });
+    try {
+      const settings = readSettings({ ...probe.settings, SURGE_AZURE_MAX_RETRIES: '0' });
+      const ports = createAzurePorts(settings, { credential, tls: { ca: probe.caCertPem } });
+      const prober = createHttpProber({ endpoint: probe.probeEndpoint, timeoutMs: 2000 });
+      const fqdn = 'web-0.westeurope.azurecontainer.io';
+      const target = { fqdn, port: 8080, path: '/healthz' };
+      const unknown = await prober.probe(target);
+      await ports.containerGroups.beginCreate({
+        subscriptionId: 'sub',
+        resourceGroup: 'rg',
+        name: 'web-0',
+        location: 'westeurope',
+        tags: {},
+        osType: 'Linux',
+        restartPolicy: 'Always',
+        containers: [
+          {
+            name: 'web',
+            image: 'nginx',
+            cpu: 1,
+            memoryInGB: 1,
+            ports: [8080],
+            environment: [],
+            volumeMounts: [],
+          },
+        ],
+        registryCredentials: [],
+        identities: [],
+        volumes: [],
+        publicDns: { dnsNameLabel: 'web-0', ports: [8080] },
+      });
+      const starting = await prober.probe(target);
+      clock.advance(10 * 60_000);
+      const up = await prober.probe(target);
+      expect([unknown, starting, up].map((r) => r.detail)).toEqual([
+        'GET /healthz: HTTP 404',
+        'GET /healthz: HTTP 503',
+        'GET /healthz: HTTP 200',
+      ]);
+    } finally {
+      await probe.close();
+    }
   });
 });

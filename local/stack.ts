@@ -1,0 +1,184 @@
+/**
+ * The embedded default, assembled: the local Azure emulator, Surge's real adapters (the real SDK
+ * clients) pointed at it, the local Durable engine and the local Functions host running the very
+ * same app. `npm start` runs it in real time, `npm run simulate` in virtual time, and the
+ * end-to-end tests on free ports. Nothing here is deployed, and the app has no local-only branch:
+ * only endpoints, the credential and the trusted CA differ from Azure.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
+import { StaticTokenCredential } from '../shared/azure/credentials';
+import type { PoolSpec } from '../shared/config/poolSpec';
+import type { PoolsConfig } from '../shared/config/pools';
+import { entityPath } from '../shared/config/pools';
+import { buildRuntime, installRuntime } from '../shared/runtime';
+import type { Clock } from './clock';
+import type { DurableEngine } from './durable/engine';
+import { DurableEngine as Engine } from './durable/engine';
+import { SqliteInstanceStore } from './durable/sqliteStore';
+import type { Emulator, EmulatorConfig } from './emulator';
+import { startEmulator } from './emulator';
+import { installFunctionsCore } from './host/functionsCore';
+import type { Host } from './host/host';
+import { startHost } from './host/host';
+import type { HostLog } from './host/log';
+import { applySettings, readLocalSettings } from './host/settings';
+
+/** The bearer token the local runtime sends; the emulator accepts any. Not a secret. */
+export const LOCAL_TOKEN = 'surge-local-emulator';
+
+/** What to run. */
+export interface StackOptions {
+  /** One clock for host, engine and emulator: SystemClock (start) or VirtualClock (simulate). */
+  readonly clock: Clock;
+  /** Keys, timer statuses, the engine's database, the emulator's CA. */
+  readonly stateDir: string;
+  /** The app entry: dist/functions/index.js, or functions/index.ts under vitest. */
+  readonly appEntry: string;
+  /** The pools document the app runs with. */
+  readonly poolsFile: string;
+  /** local.settings.json to load before anything else (optional). */
+  readonly settingsFile?: string;
+  /** Extra app settings (pool secrets, schedules); they win over the settings file. */
+  readonly settings?: Readonly<Record<string, string>>;
+  readonly emulator?: EmulatorConfig;
+  readonly seed?: number;
+  /** Host port: 7071 for npm start, 0 (a free one) by default. */
+  readonly hostPort?: number;
+  /** Emulator port: 0 (a free one) by default. */
+  readonly emulatorPort?: number;
+  /** Keep the engine's instances in SQLite in stateDir (survives a restart). Default false. */
+  readonly persist?: boolean;
+  /** Activities run at once; 1 makes a virtual-time run strictly reproducible. Default 8. */
+  readonly activityConcurrency?: number;
+  readonly log?: HostLog;
+}
+
+/** A running stack. */
+export interface Stack {
+  readonly host: Host;
+  readonly emulator: Emulator;
+  readonly engine: DurableEngine;
+  readonly pools: PoolsConfig;
+  /** The app settings the app runs with (emulator endpoints included). */
+  readonly settings: Readonly<Record<string, string>>;
+  /** Stops the host (and the engine it runs), then the emulator. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts emulator, runtime and host. Before the app loads, the emulator is set up for the pools
+ * document: each pool's Service Bus entity exists and is drained by the pool's groups, and each
+ * Traffic Manager profile a pool names exists (Weighted), as they would in a subscription.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  await mkdir(options.stateDir, { recursive: true });
+  if (options.settingsFile) applySettings(await readLocalSettings(options.settingsFile));
+  const emulator = await startEmulator({
+    clock: options.clock,
+    seed: options.seed ?? 1,
+    port: options.emulatorPort ?? 0,
+    config: options.emulator ?? {},
+    caFile: path.join(options.stateDir, 'emulator-ca.pem'),
+  });
+  try {
+    const settings: Record<string, string> = {
+      ...options.settings,
+      SURGE_POOLS_FILE: path.resolve(options.poolsFile),
+      SURGE_ARM_ENDPOINT: emulator.armEndpoint,
+      SURGE_SERVICEBUS_ENDPOINT: emulator.serviceBusEndpoint,
+      SURGE_PROBE_ENDPOINT: emulator.probeEndpoint,
+    };
+    delete process.env.SURGE_POOLS;
+    Object.assign(process.env, settings);
+    const runtime = buildRuntime(process.env, {
+      credential: new StaticTokenCredential(LOCAL_TOKEN),
+      tls: { ca: emulator.caCertPem },
+      now: () => options.clock.now(),
+    });
+    await prepareEmulator(emulator, runtime.pools.pools);
+    installRuntime(runtime);
+    const registry = installFunctionsCore();
+    const engine = new Engine({
+      registry,
+      clock: options.clock,
+      activityConcurrency: options.activityConcurrency ?? 8,
+      ...(options.persist
+        ? { store: new SqliteInstanceStore({ stateFolder: options.stateDir }) }
+        : {}),
+    });
+    const host = await startHost({
+      appEntry: options.appEntry,
+      stateDir: options.stateDir,
+      clock: options.clock,
+      engine,
+      port: options.hostPort ?? 0,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    return {
+      host,
+      emulator,
+      engine,
+      pools: runtime.pools,
+      settings,
+      async close() {
+        try {
+          await host.close();
+          // The host stops an engine it runs in real time; one driven in virtual time is stopped here.
+          await engine.stop();
+        } finally {
+          await emulator.close();
+          installRuntime(undefined);
+        }
+      },
+    };
+  } catch (e) {
+    await emulator.close();
+    throw e;
+  }
+}
+
+/** Sets the emulator up for the pools: entities, which groups drain them, Traffic Manager profiles. */
+async function prepareEmulator(emulator: Emulator, pools: readonly PoolSpec[]): Promise<void> {
+  for (const pool of pools) {
+    const ns = pool.serviceBus.namespace;
+    const entity = entityPath(pool);
+    if (pool.serviceBus.topic !== undefined) {
+      emulator.control.createEntity(ns, 'topic', pool.serviceBus.topic);
+      emulator.control.createEntity(ns, 'subscription', entity);
+    } else {
+      emulator.control.createEntity(ns, 'queue', entity);
+    }
+    emulator.control.setPool(pool.name, { namespace: ns, entity });
+    if (pool.trafficManager) {
+      const client = new TrafficManagerManagementClient(
+        new StaticTokenCredential(LOCAL_TOKEN),
+        pool.azure.subscriptionId,
+        {
+          $host: emulator.armEndpoint,
+          endpoint: emulator.armEndpoint,
+          tlsOptions: { ca: emulator.caCertPem },
+        },
+      );
+      await client.profiles.createOrUpdate(
+        pool.trafficManager.resourceGroup ?? pool.azure.resourceGroup,
+        pool.trafficManager.profile,
+        {
+          location: 'global',
+          trafficRoutingMethod: 'Weighted',
+          dnsConfig: { relativeName: `${pool.name}-surge`, ttl: 30 },
+          monitorConfig: {
+            protocol: 'HTTP',
+            port: pool.group.containers.flatMap((c) => c.ports)[0] ?? 80,
+            path: pool.rollout.healthPath,
+            intervalInSeconds: 10,
+            timeoutInSeconds: 5,
+            toleratedNumberOfFailures: 2,
+          },
+          endpoints: [],
+        },
+      );
+    }
+  }
+}

@@ -1,0 +1,90 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../local/clock';
+import { driveVirtualTime } from '../../local/host/virtualTime';
+import type { Stack } from '../../local/stack';
+import { startStack } from '../../local/stack';
+import { poolInput } from '../fakes/pools';
+
+const T0 = Date.parse('2026-11-22T10:00:00Z');
+const NS = 'e2e.servicebus.windows.net';
+let stack: Stack | undefined;
+let dir: string | undefined;
+
+afterEach(async () => {
+  await stack?.close();
+  stack = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The real app on the local host and engine, the real SDK clients on the emulator, virtual time. */
+async function start(clock: VirtualClock): Promise<Stack> {
+  dir = await mkdtemp(path.join(tmpdir(), 'surge-e2e-'));
+  const pools = {
+    pools: [
+      poolInput('orders', {
+        serviceBus: { namespace: NS, queue: 'orders' },
+        group: { containers: [{ name: 'worker', image: 'e2e.azurecr.io/worker:1.0' }] },
+        minGroups: 1,
+        maxGroups: 10,
+        scaling: {
+          mode: 'drain',
+          targetDrainSeconds: 120,
+          messagesPerSecondPerGroup: 5,
+          startupSeconds: 20,
+        },
+      }),
+    ],
+  };
+  const poolsFile = path.join(dir, 'pools.json');
+  await writeFile(poolsFile, JSON.stringify(pools));
+  return startStack({
+    clock,
+    stateDir: dir,
+    appEntry: path.resolve('functions/index.ts'),
+    poolsFile,
+    activityConcurrency: 4,
+    emulator: {
+      images: { 'e2e.azurecr.io/worker': { drainRate: 5, warmUp: 1000, pull: 8000 } },
+      provisioning: { pending: 4000 },
+    },
+  });
+}
+
+describe('end to end on the local host, engine and emulator', () => {
+  it('a spike creates groups, the backlog drains, and scale-in returns the pool to its minimum', async () => {
+    const clock = new VirtualClock(T0);
+    stack = await start(clock);
+    const pool = () => stack?.emulator.control.pools().orders;
+    const queue = () => stack?.emulator.control.queue(NS, 'orders');
+    await driveVirtualTime(stack.host, T0 + 60_000);
+    expect(pool()?.groups).toMatchObject({ Running: 1 });
+
+    stack.emulator.control.enqueue(NS, 'orders', 3000);
+    let peak = 0;
+    let drainedAt: number | undefined;
+    for (
+      let t = 60;
+      t <= 1800 && (drainedAt === undefined || clock.now() < drainedAt + 900_000);
+      t += 15
+    ) {
+      await driveVirtualTime(stack.host, T0 + t * 1000);
+      const groups = Object.values(pool()?.groups ?? {}).reduce((a, b) => a + b, 0);
+      peak = Math.max(peak, groups);
+      if (drainedAt === undefined && queue()?.depth === 0) drainedAt = clock.now();
+    }
+    const waits = queue()?.waits;
+    expect({
+      peakAboveMin: peak > 1,
+      drained: drainedAt !== undefined,
+      final: pool()?.groups,
+      dequeued: queue()?.dequeued,
+    }).toEqual({ peakAboveMin: true, drained: true, final: { Running: 1 }, dequeued: 3000 });
+    // 3000 messages at 5/s per group with a 120 s target: far under the 600 s one group would take.
+    expect(waits?.maxSeconds).toBeLessThan(400);
+    const counters = stack.emulator.control.counters();
+    expect(counters.arm429).toBe(0);
+  });
+});
