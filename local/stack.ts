@@ -42,7 +42,13 @@ export interface StackOptions {
   readonly settingsFile?: string;
   /** Extra app settings (pool secrets, schedules); they win over the settings file. */
   readonly settings?: Readonly<Record<string, string>>;
+  /** Configuration of the emulator the stack starts (ignored with `attach`). */
   readonly emulator?: EmulatorConfig;
+  /**
+   * Use an emulator that is already running (another process, or one a test started) instead of
+   * starting one: it then outlives this stack, as Azure outlives a restarted Function App.
+   */
+  readonly attach?: AttachedEmulator;
   readonly seed?: number;
   /** Host port: 7071 for npm start, 0 (a free one) by default. */
   readonly hostPort?: number;
@@ -55,10 +61,19 @@ export interface StackOptions {
   readonly log?: HostLog;
 }
 
+/** How to reach an emulator the stack did not start. */
+export interface AttachedEmulator {
+  readonly armEndpoint: string;
+  readonly serviceBusEndpoint: string;
+  readonly probeEndpoint: string;
+  readonly caCertPem: string;
+}
+
 /** A running stack. */
 export interface Stack {
   readonly host: Host;
-  readonly emulator: Emulator;
+  /** The emulator this stack started; undefined when it attached to one. */
+  readonly emulator: Emulator | undefined;
   readonly engine: DurableEngine;
   readonly pools: PoolsConfig;
   /** The app settings the app runs with (emulator endpoints included). */
@@ -75,29 +90,32 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   await mkdir(options.stateDir, { recursive: true });
   if (options.settingsFile) applySettings(await readLocalSettings(options.settingsFile));
-  const emulator = await startEmulator({
-    clock: options.clock,
-    seed: options.seed ?? 1,
-    port: options.emulatorPort ?? 0,
-    config: options.emulator ?? {},
-    caFile: path.join(options.stateDir, 'emulator-ca.pem'),
-  });
+  const emulator = options.attach
+    ? undefined
+    : await startEmulator({
+        clock: options.clock,
+        seed: options.seed ?? 1,
+        port: options.emulatorPort ?? 0,
+        config: options.emulator ?? {},
+        caFile: path.join(options.stateDir, 'emulator-ca.pem'),
+      });
+  const target: AttachedEmulator = options.attach ?? (emulator as Emulator);
   try {
     const settings: Record<string, string> = {
       ...options.settings,
       SURGE_POOLS_FILE: path.resolve(options.poolsFile),
-      SURGE_ARM_ENDPOINT: emulator.armEndpoint,
-      SURGE_SERVICEBUS_ENDPOINT: emulator.serviceBusEndpoint,
-      SURGE_PROBE_ENDPOINT: emulator.probeEndpoint,
+      SURGE_ARM_ENDPOINT: target.armEndpoint,
+      SURGE_SERVICEBUS_ENDPOINT: target.serviceBusEndpoint,
+      SURGE_PROBE_ENDPOINT: target.probeEndpoint,
     };
     delete process.env.SURGE_POOLS;
     Object.assign(process.env, settings);
     const runtime = buildRuntime(process.env, {
       credential: new StaticTokenCredential(LOCAL_TOKEN),
-      tls: { ca: emulator.caCertPem },
+      tls: { ca: target.caCertPem },
       now: () => options.clock.now(),
     });
-    await prepareEmulator(emulator, runtime.pools.pools);
+    if (emulator) await prepareEmulator(emulator, runtime.pools.pools);
     installRuntime(runtime);
     const registry = installFunctionsCore();
     const engine = new Engine({
@@ -128,19 +146,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           // The host stops an engine it runs in real time; one driven in virtual time is stopped here.
           await engine.stop();
         } finally {
-          await emulator.close();
+          await emulator?.close();
           installRuntime(undefined);
         }
       },
     };
   } catch (e) {
-    await emulator.close();
+    await emulator?.close();
     throw e;
   }
 }
 
 /** Sets the emulator up for the pools: entities, which groups drain them, Traffic Manager profiles. */
-async function prepareEmulator(emulator: Emulator, pools: readonly PoolSpec[]): Promise<void> {
+export async function prepareEmulator(
+  emulator: Emulator,
+  pools: readonly PoolSpec[],
+): Promise<void> {
   for (const pool of pools) {
     const ns = pool.serviceBus.namespace;
     const entity = entityPath(pool);
@@ -181,4 +202,10 @@ async function prepareEmulator(emulator: Emulator, pools: readonly PoolSpec[]): 
       );
     }
   }
+}
+
+/** The emulator a stack started (for tests and tools that drive it); throws for an attached one. */
+export function emulatorOf(stack: Stack): Emulator {
+  if (!stack.emulator) throw new Error('this stack is attached to an emulator it does not own');
+  return stack.emulator;
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import type { Stack } from '../../local/stack';
-import { startStack } from '../../local/stack';
+import { emulatorOf, startStack } from '../../local/stack';
 import { poolInput } from '../fakes/pools';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
@@ -57,12 +57,12 @@ describe('end to end on the local host, engine and emulator', () => {
   it('a spike creates groups, the backlog drains, and scale-in returns the pool to its minimum', async () => {
     const clock = new VirtualClock(T0);
     stack = await start(clock);
-    const pool = () => stack?.emulator.control.pools().orders;
-    const queue = () => stack?.emulator.control.queue(NS, 'orders');
+    const pool = () => (stack ? emulatorOf(stack) : undefined)?.control.pools().orders;
+    const queue = () => (stack ? emulatorOf(stack) : undefined)?.control.queue(NS, 'orders');
     await driveVirtualTime(stack.host, T0 + 60_000);
     expect(pool()?.groups).toMatchObject({ Running: 1 });
 
-    stack.emulator.control.enqueue(NS, 'orders', 3000);
+    emulatorOf(stack).control.enqueue(NS, 'orders', 3000);
     let peak = 0;
     let drainedAt: number | undefined;
     for (
@@ -84,7 +84,7 @@ describe('end to end on the local host, engine and emulator', () => {
     }).toEqual({ peakAboveMin: true, drained: true, final: { Running: 1 }, dequeued: 3000 });
     // 3000 messages at 5/s per group with a 120 s target: far under the 600 s one group would take.
     expect(waits?.maxSeconds).toBeLessThan(400);
-    const counters = stack.emulator.control.counters();
+    const counters = emulatorOf(stack).control.counters();
     expect(counters.arm429).toBe(0);
   });
 });
