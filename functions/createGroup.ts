@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { toFailure } from '../shared/azure/errors';
-import type { ContainerGroups } from '../shared/azure/ports';
+import type { ContainerGroups, GroupRequest } from '../shared/azure/ports';
+import { azureWrite, refused } from '../shared/azure/writes';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { CreateGroupInput, WriteResult } from '../shared/controller/activities';
@@ -21,32 +21,19 @@ export function createGroup(deps: {
 }) {
   return async (input: CreateGroupInput, log?: (message: string) => void): Promise<WriteResult> => {
     const spec = deps.pools.byName.get(input.pool);
-    if (!spec) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid',
-          code: 'PoolNotConfigured',
-          message: `pool "${input.pool}" is not configured`,
-        },
-      };
-    }
+    if (!spec) return refused('PoolNotConfigured', `pool "${input.pool}" is not configured`);
+    let request: GroupRequest;
     try {
-      const request = buildGroupRequest(spec, input, deps.readSetting);
-      await deps.containerGroups.beginCreate(request);
-      log?.(`create ${input.name} (${input.version.id}) accepted`);
-      return { ok: true };
+      request = buildGroupRequest(spec, input, deps.readSetting);
     } catch (e) {
-      if (e instanceof MissingSettingError) {
-        return {
-          ok: false,
-          failure: { kind: 'invalid', code: 'MissingSetting', message: e.message },
-        };
-      }
-      const failure = toFailure(e);
-      log?.(`create ${input.name} failed: ${failure.kind} ${failure.code}: ${failure.message}`);
-      return { ok: false, failure };
+      if (e instanceof MissingSettingError) return refused('MissingSetting', e.message);
+      throw e;
     }
+    return azureWrite(
+      `create ${input.name} (${input.version.id})`,
+      () => deps.containerGroups.beginCreate(request),
+      log,
+    );
   };
 }
 

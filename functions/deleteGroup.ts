@@ -1,7 +1,7 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { toFailure } from '../shared/azure/errors';
 import type { ContainerGroups } from '../shared/azure/ports';
+import { azureWrite, refused } from '../shared/azure/writes';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { DeleteGroupInput, WriteResult } from '../shared/controller/activities';
@@ -11,26 +11,13 @@ import { runtime } from '../shared/runtime';
 export function deleteGroup(deps: { pools: PoolsConfig; containerGroups: ContainerGroups }) {
   return async (input: DeleteGroupInput, log?: (message: string) => void): Promise<WriteResult> => {
     const spec = deps.pools.byName.get(input.pool);
-    if (!spec) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid',
-          code: 'PoolNotConfigured',
-          message: `pool "${input.pool}" is not configured`,
-        },
-      };
-    }
+    if (!spec) return refused('PoolNotConfigured', `pool "${input.pool}" is not configured`);
     const { subscriptionId, resourceGroup } = spec.azure;
-    try {
-      await deps.containerGroups.beginDelete({ subscriptionId, resourceGroup, name: input.name });
-      log?.(`delete ${input.name} accepted (${input.reason})`);
-      return { ok: true };
-    } catch (e) {
-      const failure = toFailure(e);
-      log?.(`delete ${input.name} failed: ${failure.kind} ${failure.code}: ${failure.message}`);
-      return { ok: false, failure };
-    }
+    return azureWrite(
+      `delete ${input.name} (${input.reason})`,
+      () => deps.containerGroups.beginDelete({ subscriptionId, resourceGroup, name: input.name }),
+      log,
+    );
   };
 }
 

@@ -6,16 +6,10 @@ import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
 import type { PushDelivery } from '../shared/http/deliverPush';
 import { deliverPush, undeliverable } from '../shared/http/deliverPush';
+import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
 import { pushFromGridEvent } from '../shared/webhooks/acr';
-import { problem, readJsonBody } from '../shared/webhooks/body';
-import {
-  cloudEventsValidationResponse,
-  parseEventGridDelivery,
-} from '../shared/webhooks/eventGrid';
-
-/** Event Grid delivers at most 1 MB per batch. */
-const MAX_BODY_BYTES = 1024 * 1024;
+import { problem } from '../shared/webhooks/body';
 
 /**
  * Event Grid endpoint for registry events (POST /api/events/registry): answers the subscription
@@ -28,21 +22,11 @@ export function registryEvents(deps: {
   now: () => number;
 }) {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
-    if (request.method === 'OPTIONS') {
-      const answer = cloudEventsValidationResponse(request.headers);
-      return answer.ok
-        ? { status: 200, headers: answer.headers }
-        : problem(answer.status, answer.reason);
-    }
-    const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
-    if (!body.ok) return problem(body.status, body.reason);
-    const delivery = parseEventGridDelivery(body.value);
-    if (!delivery.ok) return problem(400, delivery.reason);
-    if (delivery.kind === 'validation')
-      return { status: 200, jsonBody: { validationResponse: delivery.validationCode } };
+    const read = await readEventGridRequest(request);
+    if ('response' in read) return read.response;
     const pushes: PushDelivery[] = [];
     const ignored: { event: string; reason: string }[] = [];
-    for (const event of delivery.events) {
+    for (const event of read.events) {
       const parsed = pushFromGridEvent(event);
       if (!parsed.ok) return problem(400, parsed.reason);
       if (parsed.kind !== 'push') {

@@ -1,8 +1,8 @@
 import type { InvocationContext } from '@azure/functions';
 import * as df from 'durable-functions';
-import { toFailure } from '../shared/azure/errors';
 import type { TrafficRouter } from '../shared/azure/ports';
 import { profileRefOf } from '../shared/azure/profileRef';
+import { azureWrite, refused } from '../shared/azure/writes';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { RemoveEndpointInput, WriteResult } from '../shared/controller/activities';
@@ -16,23 +16,12 @@ export function removeEndpoint(deps: { pools: PoolsConfig; trafficRouter: Traffi
   ): Promise<WriteResult> => {
     const spec = deps.pools.byName.get(input.pool);
     const ref = spec ? profileRefOf(spec) : undefined;
-    if (!ref) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid',
-          code: 'NoProfile',
-          message: `pool "${input.pool}" has no Traffic Manager profile`,
-        },
-      };
-    }
-    try {
-      await deps.trafficRouter.deleteEndpoint(ref, input.name);
-      log?.(`endpoint ${input.name} removed`);
-      return { ok: true };
-    } catch (e) {
-      return { ok: false, failure: toFailure(e) };
-    }
+    if (!ref) return refused('NoProfile', `pool "${input.pool}" has no Traffic Manager profile`);
+    return azureWrite(
+      `remove endpoint ${input.name}`,
+      () => deps.trafficRouter.deleteEndpoint(ref, input.name),
+      log,
+    );
   };
 }
 

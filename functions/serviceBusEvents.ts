@@ -5,16 +5,10 @@ import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
 import { poolsDraining } from '../shared/http/matchPools';
+import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
-import { problem, readJsonBody } from '../shared/webhooks/body';
-import {
-  cloudEventsValidationResponse,
-  parseEventGridDelivery,
-  serviceBusSignal,
-} from '../shared/webhooks/eventGrid';
-
-/** Event Grid delivers at most 1 MB per batch; anything larger is not from Event Grid. */
-const MAX_BODY_BYTES = 1024 * 1024;
+import { problem } from '../shared/webhooks/body';
+import { serviceBusSignal } from '../shared/webhooks/eventGrid';
 
 /**
  * Event Grid endpoint for Service Bus events (Event Grid or CloudEvents schema): answers the
@@ -29,21 +23,11 @@ export function serviceBusEvents(deps: {
   now: () => number;
 }) {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
-    if (request.method === 'OPTIONS') {
-      const answer = cloudEventsValidationResponse(request.headers);
-      return answer.ok
-        ? { status: 200, headers: answer.headers }
-        : problem(answer.status, answer.reason);
-    }
-    const body = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES });
-    if (!body.ok) return problem(body.status, body.reason);
-    const delivery = parseEventGridDelivery(body.value);
-    if (!delivery.ok) return problem(400, delivery.reason);
-    if (delivery.kind === 'validation')
-      return { status: 200, jsonBody: { validationResponse: delivery.validationCode } };
+    const read = await readEventGridRequest(request);
+    if ('response' in read) return read.response;
     const woken: { event: string; pool: string; controller: string }[] = [];
     const ignored: { event: string; reason: string }[] = [];
-    for (const event of delivery.events) {
+    for (const event of read.events) {
       const signal = serviceBusSignal(event);
       if (!signal.ok) {
         ignored.push({ event: event.id, reason: signal.reason });

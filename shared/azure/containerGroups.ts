@@ -20,7 +20,7 @@ import type {
 import type { OperationArguments, OperationSpec } from '@azure/core-client';
 import { isNotFound, toAzureError } from './classify';
 import { AzureError } from './errors';
-import { useSurgeRetry } from './pipeline';
+import { armClientsBySubscription } from './pipeline';
 import type { AzureClientOptions } from './pipeline';
 import type {
   ContainerGroups,
@@ -33,25 +33,11 @@ import type {
 
 /** Builds the ContainerGroups port; one SDK client per subscription id, created on first use. */
 export function createContainerGroups(options: AzureClientOptions): ContainerGroups {
-  const clients = new Map<string, ContainerInstanceManagementClient>();
-  const endpoint = options.armEndpoint.replace(/\/+$/, '');
-
-  function clientFor(subscriptionId: string): ContainerInstanceManagementClient {
-    let client = clients.get(subscriptionId);
-    if (client === undefined) {
-      client = new ContainerInstanceManagementClient(options.credential, subscriptionId, {
-        // `$host` fills the {$host} of every path template; `endpoint` is the ServiceClient's base
-        // URL and also gives the token scope (`${endpoint}/.default`). Both must move together.
-        $host: endpoint,
-        endpoint,
-        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
-        ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
-      });
-      useSurgeRetry(client.pipeline, options.retry);
-      clients.set(subscriptionId, client);
-    }
-    return client;
-  }
+  const clientFor = armClientsBySubscription(
+    options,
+    (subscriptionId, clientOptions) =>
+      new ContainerInstanceManagementClient(options.credential, subscriptionId, clientOptions),
+  );
 
   return {
     async list(subscriptionId, resourceGroup) {

@@ -161,3 +161,39 @@ export function useSurgeRetry(pipeline: Pipeline, retry: AzureRetryOptions): voi
   pipeline.removePolicy({ phase: 'Retry' });
   pipeline.addPolicy(surgeRetryPolicy(retry), { phase: 'Retry' });
 }
+
+/** The options every ARM management client takes that Surge sets. */
+export interface ArmClientOptions {
+  readonly $host: string;
+  readonly endpoint: string;
+  readonly httpClient?: HttpClient;
+  readonly tlsOptions?: { ca: string };
+}
+
+/**
+ * One ARM management client per subscription id, created on first use: redirected to the
+ * configured ARM endpoint (`$host` fills the {$host} of every path template; `endpoint` is the
+ * ServiceClient's base URL and also gives the token scope, `${endpoint}/.default` — both must move
+ * together), with the test transport and trusted CA when given, and Surge's retry policy.
+ */
+export function armClientsBySubscription<C extends { pipeline: Pipeline }>(
+  options: AzureClientOptions,
+  create: (subscriptionId: string, clientOptions: ArmClientOptions) => C,
+): (subscriptionId: string) => C {
+  const clients = new Map<string, C>();
+  const endpoint = options.armEndpoint.replace(/\/+$/, '');
+  return (subscriptionId) => {
+    let client = clients.get(subscriptionId);
+    if (client === undefined) {
+      client = create(subscriptionId, {
+        $host: endpoint,
+        endpoint,
+        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
+        ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
+      });
+      useSurgeRetry(client.pipeline, options.retry);
+      clients.set(subscriptionId, client);
+    }
+    return client;
+  };
+}

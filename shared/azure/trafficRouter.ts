@@ -5,7 +5,7 @@
 import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
 import type { Endpoint, Profile } from '@azure/arm-trafficmanager';
 import { isNotFound, toAzureError } from './classify';
-import { useSurgeRetry } from './pipeline';
+import { armClientsBySubscription } from './pipeline';
 import type { AzureClientOptions } from './pipeline';
 import type { EndpointSnapshot, ProfileSnapshot, TrafficRouter } from './ports';
 
@@ -14,24 +14,11 @@ const EXTERNAL = 'ExternalEndpoints';
 
 /** Builds the TrafficRouter port; one SDK client per subscription id, created on first use. */
 export function createTrafficRouter(options: AzureClientOptions): TrafficRouter {
-  const clients = new Map<string, TrafficManagerManagementClient>();
-  const endpoint = options.armEndpoint.replace(/\/+$/, '');
-
-  function clientFor(subscriptionId: string): TrafficManagerManagementClient {
-    let client = clients.get(subscriptionId);
-    if (client === undefined) {
-      client = new TrafficManagerManagementClient(options.credential, subscriptionId, {
-        // As for container groups: `$host` fills the path templates, `endpoint` the base URL and scope.
-        $host: endpoint,
-        endpoint,
-        ...(options.httpClient ? { httpClient: options.httpClient } : {}),
-        ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
-      });
-      useSurgeRetry(client.pipeline, options.retry);
-      clients.set(subscriptionId, client);
-    }
-    return client;
-  }
+  const clientFor = armClientsBySubscription(
+    options,
+    (subscriptionId, clientOptions) =>
+      new TrafficManagerManagementClient(options.credential, subscriptionId, clientOptions),
+  );
 
   return {
     async getProfile(ref) {
