@@ -52,8 +52,13 @@ export interface DrainMemory {
 /** A drain memory that knows nothing yet. */
 export const emptyDrainMemory: DrainMemory = { arrivals: [], slopes: [], recommendations: [] };
 
-/** Samples further apart than this are not compared: the pool may have changed in between. */
-const MAX_SAMPLE_GAP_MS = 10 * 60_000;
+/**
+ * Samples further apart than this are not compared: the depth watch reads every 15 s, so a longer
+ * gap means the controller was down, paused or restarted, and the queue (or, locally, the whole
+ * emulated world) may have changed in ways a slope would misread — e.g. a backlog of 1500 from
+ * before a restart against an empty queue after it would read as a drain of 25/s.
+ */
+const MAX_SAMPLE_GAP_MS = 2 * 60_000;
 /** Two slopes are only compared when λ can be taken as steady between them. */
 const MAX_SLOPE_AGE_MS = 5 * 60_000;
 
@@ -104,8 +109,14 @@ export function observeDepth(
   const next = { at: sample.at, active: sample.active, ready };
   const last = memory.last;
   const dt = last ? (sample.at - last.at) / 1000 : 0;
-  if (!last || dt <= 0 || dt * 1000 > MAX_SAMPLE_GAP_MS) {
-    return { ...memory, last: next };
+  if (!last || dt <= 0) return { ...memory, last: next };
+  if (dt * 1000 > MAX_SAMPLE_GAP_MS) {
+    // Nothing to learn from the slope, but time has passed: the arrival estimate decays.
+    const decayed =
+      memory.arrivalRate === undefined
+        ? {}
+        : { arrivalRate: memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds) };
+    return { ...memory, ...decayed, last: next };
   }
   const slope = (sample.active - last.active) / dt;
   const mu = throughputOf(memory, spec);

@@ -90,19 +90,24 @@ describe('end to end on the local host, engine and emulator', () => {
 });
 
 describe('function keys on the local host', () => {
-  it.each([
-    { label: 'no key', headers: {}, query: '', status: 401 },
-    { label: 'a wrong key', headers: { 'x-functions-key': 'not-the-key' }, query: '', status: 401 },
-    { label: 'the function key in the header', headers: 'key', query: '', status: 200 },
-    { label: 'the function key as ?code=', headers: {}, query: 'code', status: 200 },
-  ])('GET /api/pools with $label answers $status', async ({ headers, query, status }) => {
+  const cases: { label: string; send: 'none' | 'wrong' | 'header' | 'query'; status: number }[] = [
+    { label: 'no key', send: 'none', status: 401 },
+    { label: 'a wrong key', send: 'wrong', status: 401 },
+    { label: 'the function key in the header', send: 'header', status: 200 },
+    { label: 'the function key as ?code=', send: 'query', status: 200 },
+  ];
+  it.each(cases)('GET /api/pools with $label answers $status', async ({ send, status }) => {
     const clock = new VirtualClock(T0);
     stack = await start(clock);
     const key = Object.values(stack.host.keys.functionKeys)[0] ?? '';
-    const url = `${stack.host.url}/api/pools${query === 'code' ? `?code=${encodeURIComponent(key)}` : ''}`;
-    const res = await fetch(url, {
-      headers: headers === 'key' ? { 'x-functions-key': key } : headers,
-    });
+    const url = `${stack.host.url}/api/pools${send === 'query' ? `?code=${encodeURIComponent(key)}` : ''}`;
+    const headers: Record<string, string> =
+      send === 'header'
+        ? { 'x-functions-key': key }
+        : send === 'wrong'
+          ? { 'x-functions-key': 'not-the-key' }
+          : {};
+    const res = await fetch(url, { headers });
     expect(res.status).toBe(status);
   });
 });

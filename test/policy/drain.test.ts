@@ -251,6 +251,26 @@ describe('drain estimators', () => {
     expect(after.arrivalRate).toBeCloseTo(2, 5); // two half-lives of 300 s
   });
 
+  it('learns nothing about throughput across a gap (a restart against a changed queue)', () => {
+    // 1500 waiting before a 5-minute gap, 0 after: as a slope that would be a drain of 5/s by one
+    // group — more than configured — but nobody watched in between.
+    const start: DrainMemory = {
+      ...emptyDrainMemory,
+      arrivalRate: 4,
+      last: { at: T0, active: 1500, ready: 1 },
+    };
+    const after = observeDepth(start, spec, { at: T0 + 300_000, active: 0 }, 1);
+    expect({
+      throughput: after.throughput,
+      arrivalRate: after.arrivalRate,
+      last: after.last,
+    }).toEqual({
+      throughput: undefined,
+      arrivalRate: 2, // one half-life of 300 s
+      last: { at: T0 + 300_000, active: 0, ready: 1 },
+    });
+  });
+
   it('learns start-up latency as a moving average and ignores it when learning is off', () => {
     const once = observeStartup(emptyDrainMemory, spec, 40);
     const twice = observeStartup(once, spec, 80);
