@@ -8,7 +8,10 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
+import type { HttpClient } from '@azure/core-rest-pipeline';
+import { createAzurePorts } from '../shared/azure';
 import { StaticTokenCredential } from '../shared/azure/credentials';
+import { readSettings } from '../shared/config/settings';
 import type { PoolSpec } from '../shared/config/poolSpec';
 import type { PoolsConfig } from '../shared/config/pools';
 import { entityPath } from '../shared/config/pools';
@@ -16,6 +19,8 @@ import { buildRuntime, installRuntime } from '../shared/runtime';
 import type { Clock } from './clock';
 import type { DurableEngine } from './durable/engine';
 import { DurableEngine as Engine } from './durable/engine';
+import { createClientApiHandler } from './durable/clientApi';
+import { serveDurableClientInProcess } from './durable/inProcessClient';
 import { SqliteInstanceStore } from './durable/sqliteStore';
 import type { Emulator, EmulatorConfig } from './emulator';
 import { startEmulator } from './emulator';
@@ -56,8 +61,27 @@ export interface StackOptions {
   readonly emulatorPort?: number;
   /** Keep the engine's instances in SQLite in stateDir (survives a restart). Default false. */
   readonly persist?: boolean;
-  /** Activities run at once; 1 makes a virtual-time run strictly reproducible. Default 8. */
+  /** Activities run at once. Default 8. */
   readonly activityConcurrency?: number;
+  /**
+   * Run the engine one thing at a time in a canonical order (DurableEngineOptions.sequential):
+   * with `transport: 'memory'` and a VirtualClock, a run is a function of its inputs alone.
+   * Default false.
+   */
+  readonly sequential?: boolean;
+  /**
+   * How the app's clients reach their servers: `https` (default) over sockets on loopback, as
+   * from any process; `memory` in-process: the Azure SDK clients through the emulator's
+   * `httpClient` (the same answers without sockets or TLS, in the order requests are sent; not
+   * with `attach`) and the Durable client through the engine's client API handler
+   * (inProcessClient.ts). Requests to the host's own front end stay HTTP either way.
+   */
+  readonly transport?: 'https' | 'memory';
+  /**
+   * Wraps the in-process Azure transport (`transport: 'memory'` only), e.g. to count requests per
+   * pool as the simulator does. Whatever it returns is what the SDK clients send through.
+   */
+  readonly wrapAzureTransport?: (client: HttpClient) => HttpClient;
   readonly log?: HostLog;
 }
 
@@ -110,10 +134,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     };
     delete process.env.SURGE_POOLS;
     Object.assign(process.env, settings);
+    const credential = new StaticTokenCredential(LOCAL_TOKEN);
     const runtime = buildRuntime(process.env, {
-      credential: new StaticTokenCredential(LOCAL_TOKEN),
+      credential,
       tls: { ca: target.caCertPem },
       now: () => options.clock.now(),
+      ...(emulator && options.transport === 'memory'
+        ? {
+            azure: createAzurePorts(readSettings(process.env), {
+              credential,
+              httpClient: options.wrapAzureTransport
+                ? options.wrapAzureTransport(emulator.httpClient)
+                : emulator.httpClient,
+            }),
+          }
+        : {}),
     });
     if (emulator) await prepareEmulator(emulator, runtime.pools.pools);
     installRuntime(runtime);
@@ -122,6 +157,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       registry,
       clock: options.clock,
       activityConcurrency: options.activityConcurrency ?? 8,
+      sequential: options.sequential ?? false,
       ...(options.persist
         ? { store: new SqliteInstanceStore({ stateFolder: options.stateDir }) }
         : {}),
@@ -134,6 +170,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       port: options.hostPort ?? 0,
       ...(options.log ? { log: options.log } : {}),
     });
+    const undoInProcess =
+      options.transport === 'memory'
+        ? serveDurableClientInProcess(
+            host.url,
+            createClientApiHandler(engine, () => host.url),
+          )
+        : undefined;
     return {
       host,
       emulator,
@@ -142,6 +185,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       settings,
       async close() {
         try {
+          undoInProcess?.();
           await host.close();
           // The host stops an engine it runs in real time; one driven in virtual time is stopped here.
           await engine.stop();

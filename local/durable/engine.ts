@@ -77,6 +77,15 @@ export interface DurableEngineOptions {
   readonly taskHubName?: string;
   /** Instance ids for `startNew` without one. Default: a GUID in "N" format, like Durable. */
   readonly newInstanceId?: () => string;
+  /**
+   * One thing at a time, in a canonical order (default false): at most one activity runs, no
+   * episode runs while it does, and of the instances with new events the one with the smallest
+   * id goes first. The order in which work became runnable then no longer matters — in
+   * particular not the order in which concurrent HTTP calls (the depth watch signalling ten
+   * controllers at once) happened to reach the client API — so a virtual-time run is a function
+   * of its inputs alone. Slower in real time (no overlap of I/O); meant for `npm run simulate`.
+   */
+  readonly sequential?: boolean;
 }
 
 /** An instance's status as the Durable HTTP API reports it. */
@@ -168,6 +177,7 @@ export class DurableEngine {
   readonly #log: EngineLog;
   readonly #replayOptions: ReplayOptions;
   readonly #newInstanceId: () => string;
+  readonly #sequential: boolean;
 
   /** Instances with new events, in the order they became runnable. */
   readonly #runQueue: string[] = [];
@@ -215,6 +225,7 @@ export class DurableEngine {
       ((level, message) => this.registry.log(level, 'system', `[durable] ${message}`));
     this.#replayOptions = options.replay ?? {};
     this.#newInstanceId = options.newInstanceId ?? (() => randomUUID().replace(/-/g, ''));
+    this.#sequential = options.sequential ?? false;
     this.#recover();
   }
 
@@ -613,7 +624,9 @@ export class DurableEngine {
       if (!this.#stopping) {
         this.#fireDueTimers();
         this.#dispatchActivities();
-        const next = this.#runQueue.shift();
+        // Sequential: the running activity completes before anything else happens.
+        const next =
+          this.#sequential && this.#runningActivities > 0 ? undefined : this.#nextRunnable();
         if (next !== undefined) {
           this.#queued.delete(next);
           await this.#runEpisode(next);
@@ -628,6 +641,16 @@ export class DurableEngine {
       }
       return;
     }
+  }
+
+  /** The next instance to run an episode for: FIFO, or (sequential) the smallest id. */
+  #nextRunnable(): string | undefined {
+    if (!this.#sequential || this.#runQueue.length < 2) return this.#runQueue.shift();
+    let at = 0;
+    for (let i = 1; i < this.#runQueue.length; i++) {
+      if ((this.#runQueue[i] as string) < (this.#runQueue[at] as string)) at = i;
+    }
+    return this.#runQueue.splice(at, 1)[0];
   }
 
   #kick(): void {
@@ -1066,7 +1089,8 @@ export class DurableEngine {
   }
 
   #dispatchActivities(): void {
-    while (this.#runningActivities < this.activityConcurrency) {
+    const limit = this.#sequential ? 1 : this.activityConcurrency;
+    while (this.#runningActivities < limit) {
       const work = this.#activityQueue.shift();
       if (!work) return;
       this.#runningActivities += 1;

@@ -383,9 +383,25 @@ export const h = {
     withOptional(base(EventType.ExecutionResumed, at), 'Reason', reason),
 };
 
-/** Copy of a history with `IsPlayed` set on every event. */
+/** Played copies already made, by original event (see markPlayed). */
+const playedCopies = new WeakMap<HistoryEvent, HistoryEvent>();
+
+/**
+ * Copy of a history with `IsPlayed` set on every event. Events are values (never mutated once
+ * built), so the played copy of an event is made once and reused: every episode replays its
+ * whole execution, and the same copies let replay.ts reuse their JSON text.
+ */
 export function markPlayed(events: readonly HistoryEvent[], played: boolean): HistoryEvent[] {
-  return events.map((e) => ({ ...e, IsPlayed: played }));
+  return events.map((e) => {
+    if (e.IsPlayed === played) return e;
+    if (!played) return { ...e, IsPlayed: played };
+    let copy = playedCopies.get(e);
+    if (copy === undefined) {
+      copy = { ...e, IsPlayed: true };
+      playedCopies.set(e, copy);
+    }
+    return copy;
+  });
 }
 
 /**

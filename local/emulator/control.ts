@@ -26,6 +26,8 @@ import type { EntityKind } from './servicebus/entities';
 import type { ArrivalSchedule } from './workload/arrivals';
 import { rateAt } from './workload/arrivals';
 import type { QueueStats } from './workload/queue';
+import { Histogram } from './workload/histogram';
+import type { WaitStats } from './workload/histogram';
 import type { InjectedArmError, PoolUsage, RequestCounters, World } from './world';
 import { emptyCounters } from './world';
 
@@ -212,6 +214,33 @@ export class EmulatorControl {
     return this.queues().find(
       (q) => q.namespace === host && q.entity.toLowerCase() === entity.toLowerCase(),
     );
+  }
+
+  /**
+   * Active messages of one queue or `topic/Subscriptions/sub` now, or undefined when it does not
+   * exist: `queue(…).depth` without computing every queue's wait percentiles (a sampler reads
+   * this every few model seconds).
+   */
+  depth(namespace: string, entity: string): number | undefined {
+    this.world.sync();
+    const ns = this.world.namespace(namespace, false);
+    const e = ns === undefined ? undefined : this.world.findEntity(ns, entity);
+    return e?.queue?.active;
+  }
+
+  /**
+   * Wait statistics of several queues or subscriptions together (their histograms merged), e.g.
+   * every pool of a simulation; entities that do not exist are skipped.
+   */
+  combinedWaits(entities: readonly { namespace: string; entity: string }[]): WaitStats {
+    this.world.sync();
+    const histograms: Histogram[] = [];
+    for (const { namespace, entity } of entities) {
+      const ns = this.world.namespace(namespace, false);
+      const q = ns === undefined ? undefined : this.world.findEntity(ns, entity)?.queue;
+      if (q !== undefined) histograms.push(q.waitHistogram);
+    }
+    return Histogram.merged(histograms).stats();
   }
 
   /** Creates a queue, topic or subscription (subscription names are `topic/Subscriptions/sub`). */

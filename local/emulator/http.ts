@@ -63,3 +63,32 @@ export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
   const m = /^Bearer\s+(\S.*)$/i.exec(auth.trim());
   return m?.[1];
 }
+
+/** A Reply as it goes on the wire: status, headers (content type and length set), body text. */
+export interface WireReply {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+}
+
+/**
+ * Encodes a Reply the way the https server sends it (JSON serialized, content type and length
+ * set, `cache-control: no-cache`). One function for both doors, so the in-process transport
+ * (memoryTransport.ts) answers byte for byte what the socket does.
+ */
+export function encodeReply(reply: Reply): WireReply {
+  const headers: Record<string, string> = {
+    'cache-control': 'no-cache',
+    ...reply.headers,
+  };
+  let body: string | undefined;
+  if (reply.json !== undefined) {
+    body = JSON.stringify(reply.json);
+    headers['content-type'] = 'application/json; charset=utf-8';
+  } else if (reply.text !== undefined) {
+    body = reply.text;
+    headers['content-type'] = reply.contentType ?? 'text/plain; charset=utf-8';
+  }
+  headers['content-length'] = String(body === undefined ? 0 : Buffer.byteLength(body));
+  return { status: reply.status, headers, body };
+}

@@ -16,12 +16,14 @@
 import { writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { HttpClient } from '@azure/core-rest-pipeline';
 import type { Clock } from '../clock';
 import type { EmulatorConfig } from './config';
 import { emulatorConfigSchema, parseWith } from './config';
 import { EmulatorControl } from './control';
 import { createProbeServer } from './probes';
-import { createEmulatorServer } from './server';
+import { createMemoryHttpClient } from './memoryTransport';
+import { armHostSet, createEmulatorServer, dispatch } from './server';
 import { tlsMaterial } from './tls';
 import { World } from './world';
 
@@ -62,6 +64,12 @@ export interface Emulator {
   readonly settings: Readonly<Record<string, string>>;
   /** The control API, in-process. */
   readonly control: EmulatorControl;
+  /**
+   * A transport for the Azure SDK clients (their `httpClient` option) that routes requests to
+   * this emulator in-process: the same answers as over https, without sockets or TLS, and in the
+   * order they were sent (see memoryTransport.ts). The simulator uses it; `npm start` does not.
+   */
+  readonly httpClient: HttpClient;
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
 }
@@ -110,6 +118,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     SURGE_PROBE_ENDPOINT: probeEndpoint,
     ...(caFile !== undefined ? { NODE_EXTRA_CA_CERTS: caFile } : {}),
   };
+  const armHosts = armHostSet(armHostNames);
   let closing: Promise<void> | undefined;
   return {
     armEndpoint: origin,
@@ -120,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
     caFile,
     settings,
     control,
+    httpClient: createMemoryHttpClient((request) => dispatch(world, control, request, armHosts)),
     close() {
       closing ??= Promise.all(
         [server, probes].map(

@@ -10,7 +10,7 @@ import { createServer } from 'node:https';
 import type { Server } from 'node:https';
 import type { EmulatorControl } from './control';
 import type { EmuRequest, Reply } from './http';
-import { armError, bearerToken } from './http';
+import { armError, bearerToken, encodeReply } from './http';
 import { armKind, matchArm } from './arm/routes';
 import type { ArmKind } from './arm/routes';
 import { handleServiceBus, xmlError } from './servicebus/admin';
@@ -29,6 +29,11 @@ function isArmHost(host: string, armHosts: ReadonlySet<string>): boolean {
   return armHosts.has(name) || /^[\d.]+$/.test(name) || name.includes(':');
 }
 
+/** The host names that mean ARM: localhost and the configured `arm.hostNames`. */
+export function armHostSet(armHostNames: readonly string[]): ReadonlySet<string> {
+  return new Set(['localhost', ...armHostNames.map((h) => h.toLowerCase())]);
+}
+
 /** Creates the https server (not yet listening). */
 export function createEmulatorServer(
   world: World,
@@ -36,7 +41,7 @@ export function createEmulatorServer(
   tls: TlsMaterial,
   armHostNames: readonly string[],
 ): Server {
-  const armHosts = new Set(['localhost', ...armHostNames.map((h) => h.toLowerCase())]);
+  const armHosts = armHostSet(armHostNames);
   const server = createServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
     readBody(req)
       .then((body) => {
@@ -246,19 +251,7 @@ function takeInjected(world: World, kind: ArmKind): Reply | undefined {
 }
 
 function write(res: ServerResponse, reply: Reply): void {
-  const headers: Record<string, string> = {
-    'cache-control': 'no-cache',
-    ...reply.headers,
-  };
-  let payload: string | undefined;
-  if (reply.json !== undefined) {
-    payload = JSON.stringify(reply.json);
-    headers['content-type'] = 'application/json; charset=utf-8';
-  } else if (reply.text !== undefined) {
-    payload = reply.text;
-    headers['content-type'] = reply.contentType ?? 'text/plain; charset=utf-8';
-  }
-  headers['content-length'] = String(payload === undefined ? 0 : Buffer.byteLength(payload));
-  res.writeHead(reply.status, headers);
-  res.end(payload);
+  const wire = encodeReply(reply);
+  res.writeHead(wire.status, wire.headers);
+  res.end(wire.body);
 }

@@ -83,6 +83,22 @@ export class Histogram {
     return this.#max;
   }
 
+  /**
+   * One histogram holding everything these hold (the waits of several queues together):
+   * bucket weights, counts and sums add, the maximum is the largest.
+   */
+  static merged(histograms: readonly Histogram[]): Histogram {
+    const out = new Histogram();
+    for (const h of histograms) {
+      for (let i = 0; i < BUCKETS; i++)
+        out.#weights[i] = (out.#weights[i] ?? 0) + (h.#weights[i] ?? 0);
+      out.#count += h.#count;
+      out.#sum += h.#sum;
+      if (h.#max > out.#max) out.#max = h.#max;
+    }
+    return out;
+  }
+
   /** Count, mean, p50/p95/p99 and max, in seconds. */
   stats(): WaitStats {
     const sec = (ms: number | null) => (ms === null ? null : round3(ms / 1000));

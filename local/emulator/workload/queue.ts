@@ -74,6 +74,11 @@ export class FluidQueue {
     return this.#dequeued;
   }
 
+  /** The waits recorded so far (read-only use: merging the waits of several queues). */
+  get waitHistogram(): Histogram {
+    return this.#waits;
+  }
+
   /** Batches held now (for memory tests). */
   get batchCount(): number {
     return this.#batches.length - this.#head;
