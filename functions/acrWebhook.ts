@@ -57,7 +57,11 @@ app.http('acrWebhook', {
     const r = runtime();
     return acrWebhook({
       pools: r.pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: r.now,
       secret: r.settings.acrWebhookSecret,
     })(request);

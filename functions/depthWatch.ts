@@ -23,13 +23,30 @@ export interface DepthWatchReport {
   readonly undelivered: readonly { pool: string; error: string }[];
 }
 
+/** A depth reading as last signalled to a pool's controller. */
+export interface SignalledReading {
+  readonly at: number;
+  readonly active: number;
+  readonly deadLetter: number;
+  readonly scheduled: number;
+}
+
+/**
+ * An unchanged reading is signalled again after this long, not before. Each signal is an
+ * orchestration episode (a replay of the controller's history); an idle queue read as 0 every 15 s
+ * tells its controller nothing new three times a minute. Its drain estimates lose nothing either:
+ * a reading one minute after the last gives the same slope, and they compare readings up to two
+ * minutes apart. A changed reading, or a failed read, is always signalled at once.
+ */
+const RESIGNAL_UNCHANGED_MS = 60_000;
+
 /** Namespaces read at once; each read is one administration call per page. */
 const NAMESPACES_IN_FLIGHT = 4;
 
 /**
  * The queue-depth watch: reads the depth of every pool's entity with one administration call per
  * namespace page (queues) or topic page (subscriptions), never one per pool, and signals each
- * controller with its sample. A pool whose entity is missing or whose namespace cannot be read
+ * controller with its sample (an unchanged sample at most once a minute). A pool whose entity is missing or whose namespace cannot be read
  * gets a depthFailed signal instead, so its controller can hold (like KEDA's fallback).
  */
 export function watchDepth(deps: {
@@ -37,6 +54,8 @@ export function watchDepth(deps: {
   queueMetrics: QueueMetrics;
   controllers: Controllers;
   now: () => number;
+  /** Readings last signalled per pool: an unchanged one is held back for a while (see below). */
+  lastSignalled?: Map<string, SignalledReading>;
 }) {
   return async (): Promise<DepthWatchReport> => {
     const byNamespace = new Map<string, PoolSpec[]>();
@@ -83,10 +102,28 @@ export function watchDepth(deps: {
       }
     });
     const undelivered: { pool: string; error: string }[] = [];
+    const unchanged = (pool: string, signal: ControllerSignal): boolean => {
+      const last = deps.lastSignalled?.get(pool);
+      return (
+        signal.kind === 'depth' &&
+        last !== undefined &&
+        signal.at >= last.at &&
+        signal.at - last.at < RESIGNAL_UNCHANGED_MS &&
+        last.active === signal.active &&
+        last.deadLetter === signal.deadLetter &&
+        last.scheduled === signal.scheduled
+      );
+    };
     await mapLimit(signals, 8, async ({ pool, signal }) => {
+      if (unchanged(pool, signal)) return;
       try {
         await deps.controllers.signal(pool, signal);
+        if (signal.kind === 'depth') {
+          const { at, active, deadLetter, scheduled } = signal;
+          deps.lastSignalled?.set(pool, { at, active, deadLetter, scheduled });
+        }
       } catch (e) {
+        deps.lastSignalled?.delete(pool);
         undelivered.push({ pool, error: (e as Error).message });
       }
     });
@@ -125,8 +162,13 @@ app.timer('depthWatch', {
     const report = await watchDepth({
       pools: r.pools,
       queueMetrics: r.azure.queueMetrics,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: r.now,
+      lastSignalled: r.memory.lastSignalled,
     })();
     for (const f of report.failed) context.warn(`depth of pool ${f.pool} unavailable: ${f.error}`);
     for (const u of report.undelivered)

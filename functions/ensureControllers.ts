@@ -34,7 +34,11 @@ app.timer('ensureControllers', {
   handler: async (_timer: Timer, context: InvocationContext) => {
     const outcome = await ensureAll({
       pools: runtime().pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
     })();
     for (const [pool, result] of Object.entries(outcome)) {
       if (result === 'started') context.log(`started the controller of pool ${pool}`);

@@ -39,7 +39,12 @@ app.http('getPool', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (request: HttpRequest, context: InvocationContext) =>
-    getPool({ pools: runtime().pools, controllers: durableControllers(df.getClient(context)) })(
-      request.params.name ?? '',
-    ),
+    getPool({
+      pools: runtime().pools,
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
+    })(request.params.name ?? ''),
 });

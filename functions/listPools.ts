@@ -36,5 +36,12 @@ app.http('listPools', {
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
   handler: (_request: HttpRequest, context: InvocationContext) =>
-    listPools({ pools: runtime().pools, controllers: durableControllers(df.getClient(context)) })(),
+    listPools({
+      pools: runtime().pools,
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
+    })(),
 });

@@ -99,7 +99,11 @@ app.http('monitorAlert', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     monitorAlert({
       pools: runtime().pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: runtime().now,
     })(request),
 });

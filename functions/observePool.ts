@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as df from 'durable-functions';
 import { toFailure } from '../shared/azure/errors';
 import type { AzureFailure } from '../shared/azure/errors';
@@ -8,6 +9,7 @@ import type {
   TrafficRouter,
 } from '../shared/azure/ports';
 import { profileRefOf } from '../shared/azure/profileRef';
+import type { PoolSpec } from '../shared/config/poolSpec';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { ObservePoolInput, ObservePoolResult } from '../shared/controller/activities';
@@ -21,7 +23,14 @@ const INSTANCE_VIEW_READS_IN_FLIGHT = 8;
 /**
  * Reads a pool back from Azure: every group in its resource group tagged for it (one ARM read
  * per page), plus the instance view of each provisioned group whose health is due for a look
- * and of each failed one, whose events say why (one read each). The spec travels with the result so the orchestration never reads config.
+ * and of each failed one, whose events say why (one read each), and the pool's Traffic Manager
+ * profile. The spec travels with the result, unless the controller already holds it, so the
+ * orchestration never reads configuration.
+ *
+ * The result is stored in orchestration history and re-read on every replay, so it carries only
+ * what the controller decides from: the surge-* tags, states, restart counts, start times, and
+ * events only for groups that are not running (a running group's Pulling/Started events say
+ * nothing the controller uses).
  */
 export function observePool(deps: {
   pools: PoolsConfig;
@@ -31,6 +40,8 @@ export function observePool(deps: {
   return async (input: ObservePoolInput): Promise<ObservePoolResult> => {
     const spec = deps.pools.byName.get(input.pool);
     if (!spec) return { found: false };
+    const hash = specHash(spec);
+    const withSpec = input.knownSpec === hash ? { specHash: hash } : { spec, specHash: hash };
     const { subscriptionId, resourceGroup } = spec.azure;
     let listed: GroupSnapshot[];
     try {
@@ -38,7 +49,7 @@ export function observePool(deps: {
         (g) => g.tags[TAG_POOL] === spec.name,
       );
     } catch (e) {
-      return { found: true, spec, instanceViewsRead: [], failure: toFailure(e) };
+      return { found: true, ...withSpec, instanceViewsRead: [], failure: toFailure(e) };
     }
     const skip = new Set(input.skipInstanceView);
     // Provisioned groups for their health, failed ones for Azure's reason (their events).
@@ -53,21 +64,21 @@ export function observePool(deps: {
         return {
           name: g.name,
           snapshot: await deps.containerGroups.get({ subscriptionId, resourceGroup, name: g.name }),
+          read: true,
         };
       } catch (e) {
         failure ??= toFailure(e);
-        return { name: g.name, snapshot: g, failed: true };
+        return { name: g.name, snapshot: g, read: false };
       }
     });
     const byName = new Map(read.map((r) => [r.name, r]));
     const groups: GroupSnapshot[] = [];
     for (const g of listed) {
       const r = byName.get(g.name);
-      if (r === undefined) groups.push(g);
-      else if (r.snapshot !== undefined) groups.push(r.snapshot);
       // A group that vanished between the list and its GET is simply gone.
+      const snapshot = r === undefined ? g : r.snapshot;
+      if (snapshot !== undefined) groups.push(slim(snapshot));
     }
-    // The Traffic Manager profile, for endpoint health and weights (one more ARM read).
     const ref = profileRefOf(spec);
     let profile: ProfileSnapshot | undefined;
     if (ref && deps.trafficRouter) {
@@ -86,14 +97,39 @@ export function observePool(deps: {
     }
     return {
       found: true,
-      spec,
+      ...withSpec,
       groups,
-      instanceViewsRead: read
-        .filter((r) => !('failed' in r) && r.snapshot !== undefined)
-        .map((r) => r.name),
+      instanceViewsRead: read.filter((r) => r.read && r.snapshot !== undefined).map((r) => r.name),
       ...(profile ? { profile } : {}),
       ...(failure ? { failure } : {}),
     };
+  };
+}
+
+/** A short, stable hash of a pool spec (the parsed document keeps its key order). */
+export function specHash(spec: PoolSpec): string {
+  return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
+}
+
+/** What the controller reads of a group, and nothing more (see above). */
+function slim(g: GroupSnapshot): GroupSnapshot {
+  const tags = Object.fromEntries(Object.entries(g.tags).filter(([k]) => k.startsWith('surge-')));
+  const view = g.instanceView;
+  const quiet = g.provisioningState === 'Succeeded' && view?.state === 'Running';
+  return {
+    name: g.name,
+    tags,
+    provisioningState: g.provisioningState,
+    ...(g.fqdn !== undefined ? { fqdn: g.fqdn } : {}),
+    ...(view
+      ? {
+          instanceView: {
+            ...(view.state !== undefined ? { state: view.state } : {}),
+            containers: view.containers,
+            events: quiet ? [] : view.events.slice(-5),
+          },
+        }
+      : {}),
   };
 }
 

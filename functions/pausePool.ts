@@ -15,7 +15,14 @@ app.http('pausePool', {
   handler: (request: HttpRequest, context: InvocationContext) => {
     const reason = request.query.get('reason')?.slice(0, 200);
     return signalPool(
-      { pools: runtime().pools, controllers: durableControllers(df.getClient(context)) },
+      {
+        pools: runtime().pools,
+        controllers: durableControllers(
+          df.getClient(context),
+          runtime().now,
+          runtime().memory.seenAlive,
+        ),
+      },
       request.params.name ?? '',
       {
         kind: 'pause',

@@ -1,4 +1,5 @@
 import * as df from 'durable-functions';
+import type { PoolSpec } from '../shared/config/poolSpec';
 import type {
   OrchestrationContext,
   OrchestrationHandler,
@@ -9,6 +10,7 @@ import { ACTIVITY } from '../shared/controller/activities';
 import type {
   ObservePoolInput,
   ObservePoolResult,
+  Observation,
   ProbeResult,
   ReadDepthResult,
   WriteResult,
@@ -29,14 +31,19 @@ import {
   initialState,
   withDefaults,
 } from '../shared/controller/state';
-import { freshRunningGroups, nextWakeAt, statusOf } from '../shared/controller/status';
+import {
+  freshRunningGroups,
+  nextWakeAt,
+  publishedStatus,
+  statusOf,
+} from '../shared/controller/status';
 
 /**
  * Iterations per execution before continueAsNew. Each iteration adds a handful of history events
  * (timer, signal, one observation, two per write), so 10 iterations with at most
  * MAX_TASKS_PER_EXECUTION activities keep a replay well under a few hundred events.
  */
-export const ITERATIONS_PER_EXECUTION = 10;
+export const ITERATIONS_PER_EXECUTION = 5;
 /** Activities per execution after which the controller continues as new early (big fan-outs). */
 export const MAX_TASKS_PER_EXECUTION = 100;
 
@@ -54,7 +61,7 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
   const now = () => context.df.currentUtcDateTime.getTime();
   // A new execution (after continueAsNew) starts without a custom status: publish the carried one
   // at once, so the pool status never blinks to empty between executions.
-  context.df.setCustomStatus(statusOf(state, now()));
+  context.df.setCustomStatus(publishedStatus(state, now()));
   let tasks = 0;
   for (let i = 0; i < ITERATIONS_PER_EXECUTION && tasks < MAX_TASKS_PER_EXECUTION; i++) {
     const timer: TimerTask = context.df.createTimer(new Date(nextWakeAt(state, now())));
@@ -72,13 +79,14 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
       const observeInput: ObservePoolInput = {
         pool: state.pool,
         skipInstanceView: freshRunningGroups(state, now()),
+        ...(state.spec && state.specHash ? { knownSpec: state.specHash } : {}),
       };
-      const observation = (yield context.df.callActivity(
+      const observed = (yield context.df.callActivity(
         ACTIVITY.observePool,
         observeInput,
       )) as ObservePoolResult;
       tasks++;
-      if (!observation.found) {
+      if (!observed.found) {
         // The pool was removed from the configuration. Its groups stay as they are: deleting a
         // fleet because a document lost an entry is not a call a controller should make alone.
         context.df.setCustomStatus({
@@ -87,6 +95,11 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
         });
         return { ended: 'pool no longer configured', pool: state.pool };
       }
+      // The activity leaves the spec out when it is the one this controller holds.
+      const observation: Observation = {
+        ...observed,
+        spec: observed.spec ?? (state.spec as PoolSpec),
+      };
       if (received.readDepth) {
         const depth = (yield context.df.callActivity(ACTIVITY.readDepth, {
           pool: state.pool,
@@ -106,7 +119,7 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
         state = recordResults(state, wave, results, observation.spec, now());
       }
     }
-    context.df.setCustomStatus(statusOf(state, now()));
+    context.df.setCustomStatus(publishedStatus(state, now()));
   }
   context.df.continueAsNew({ pool: state.pool, state } satisfies ControllerInput);
   return undefined;

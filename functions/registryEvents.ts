@@ -54,7 +54,11 @@ app.http('registryEvents', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     registryEvents({
       pools: runtime().pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: runtime().now,
     })(request),
 });

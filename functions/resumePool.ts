@@ -13,7 +13,14 @@ app.http('resumePool', {
   extraInputs: [df.input.durableClient()],
   handler: (request: HttpRequest, context: InvocationContext) =>
     signalPool(
-      { pools: runtime().pools, controllers: durableControllers(df.getClient(context)) },
+      {
+        pools: runtime().pools,
+        controllers: durableControllers(
+          df.getClient(context),
+          runtime().now,
+          runtime().memory.seenAlive,
+        ),
+      },
       request.params.name ?? '',
       {
         kind: 'resume',

@@ -39,7 +39,11 @@ app.timer('scaleInTick', {
     const r = runtime();
     const undelivered = await tickScaleIn({
       pools: r.pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: r.now,
     })();
     for (const u of undelivered)

@@ -90,7 +90,11 @@ app.http('scalePool', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     scalePool({
       pools: runtime().pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: runtime().now,
     })(request.params.name ?? '', request),
 });

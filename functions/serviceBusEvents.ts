@@ -71,7 +71,11 @@ app.http('serviceBusEvents', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     serviceBusEvents({
       pools: runtime().pools,
-      controllers: durableControllers(df.getClient(context)),
+      controllers: durableControllers(
+        df.getClient(context),
+        runtime().now,
+        runtime().memory.seenAlive,
+      ),
       now: runtime().now,
     })(request),
 });

@@ -26,6 +26,29 @@ export interface Runtime {
   readonly prober: HealthProber;
   /** Wall-clock time for triggers (ms since epoch); the local runtime passes its own clock. */
   readonly now: () => number;
+  /**
+   * What this app instance remembers between invocations while it stays warm (lost on a cold
+   * start, which only costs a status read or a signal): controllers seen running, and the depth
+   * readings last signalled. Per runtime, so a new app instance — or a new local stack in the
+   * same process — starts with none.
+   */
+  readonly memory: RuntimeMemory;
+}
+
+/** Fresh, empty memory for a new app instance. */
+export function newRuntimeMemory(): RuntimeMemory {
+  return { seenAlive: new Map(), lastSignalled: new Map() };
+}
+
+/** See Runtime.memory. */
+export interface RuntimeMemory {
+  /** Controller instance id → until when it is trusted to run (ms). */
+  readonly seenAlive: Map<string, number>;
+  /** Pool → the depth reading last signalled to its controller. */
+  readonly lastSignalled: Map<
+    string,
+    { at: number; active: number; deadLetter: number; scheduled: number }
+  >;
 }
 
 /** Parts a host may bring instead of the defaults. */
@@ -65,6 +88,7 @@ export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
     azure,
     prober,
     readSetting: (name: string) => env[name],
+    memory: newRuntimeMemory(),
     now: parts.now ?? Date.now,
   });
 }

@@ -26,6 +26,12 @@ export interface ObservePoolInput {
   readonly pool: string;
   /** Running groups whose instance view was read recently enough: list them, do not GET them. */
   readonly skipInstanceView: readonly string[];
+  /**
+   * Hash of the pool spec the controller already holds: when the spec is unchanged the result
+   * leaves it out. Every activity result is stored in orchestration history and re-read on every
+   * replay, so a spec sent back on every look would cost its size on every episode.
+   */
+  readonly knownSpec?: string;
 }
 
 /** Result of observePool. */
@@ -34,7 +40,10 @@ export type ObservePoolResult =
   | { readonly found: false }
   | {
       readonly found: true;
-      readonly spec: PoolSpec;
+      /** The pool spec; absent when it is the one the controller holds (input.knownSpec). */
+      readonly spec?: PoolSpec;
+      /** Hash of the spec, to send back as knownSpec. */
+      readonly specHash: string;
       /** Groups tagged for the pool (instance views for those read one by one); absent when listing failed. */
       readonly groups?: readonly GroupSnapshot[];
       /** Names whose instance view was read in this observation. */
@@ -43,6 +52,9 @@ export type ObservePoolResult =
       readonly profile?: ProfileSnapshot;
       readonly failure?: AzureFailure;
     };
+
+/** An observation with its spec in hand (sent back, or the one the controller holds). */
+export type Observation = Extract<ObservePoolResult, { found: true }> & { readonly spec: PoolSpec };
 
 /** Input of readDepth. */
 export interface ReadDepthInput {

@@ -14,7 +14,7 @@ import { pickVictims } from '../policy/victims';
 import type {
   CreateGroupInput,
   DeleteGroupInput,
-  ObservePoolResult,
+  Observation,
   ProbeGroupInput,
   ProbeResult,
   RemoveEndpointInput,
@@ -67,8 +67,11 @@ export function receive(
 ): Received {
   if (signal === undefined) return { state, observe: true, readDepth: false };
   switch (signal.kind) {
-    case 'depth':
-      return { state: withDepth(state, signal), observe: true, readDepth: false };
+    case 'depth': {
+      const withSample = withDepth(state, signal);
+      const judged = judgeLook(withSample, now, 'depth');
+      return { state: judged.state, observe: judged.look, readDepth: false };
+    }
     case 'depthFailed':
       // No look at the pool: nothing to decide from, and the reconcile timer still runs.
       return {
@@ -85,8 +88,10 @@ export function receive(
         observe: true,
         readDepth: false,
       };
-    case 'scaleIn':
-      return { state, observe: true, readDepth: false };
+    case 'scaleIn': {
+      const judged = judgeLook(state, now, 'scaleIn');
+      return { state: judged.state, observe: judged.look, readDepth: false };
+    }
     case 'pause':
       return {
         state: {
@@ -114,6 +119,76 @@ export function receive(
     case 'clearOverride':
       return { state: without(state, 'override'), observe: true, readDepth: false };
   }
+}
+
+/**
+ * Whether a depth reading or a scale-in tick calls for a look at the pool (observePool: an ARM
+ * list and the instance views that are due, plus an episode on each side). The depth watch reads
+ * every 15 s and the tick comes every minute; a steady pool needs a look only when the policy
+ * would change its size — out on a reading, in on the tick — when something is in flight (groups
+ * being created or deleted, a rollout, retiring groups, an override), or when its health is due
+ * for a refresh (instanceViewRefreshSeconds). A skipped signal still records the policy's
+ * recommendation, so scale-in stabilization sees every reading; estimates are learned at the
+ * next look, from the samples kept in `unlearned`. For a steady pool this is one look a minute
+ * instead of five, and one ARM list instead of five.
+ */
+export function judgeLook(
+  state: ControllerState,
+  now: number,
+  signal: 'depth' | 'scaleIn',
+): { state: ControllerState; look: boolean } {
+  const { counts, pacing, scaling, depth } = state;
+  if (!counts || !pacing || !scaling || !depth || state.observedAt === undefined)
+    return { state, look: true };
+  const busy =
+    counts.pending > 0 ||
+    counts.deleting > 0 ||
+    counts.failed > 0 ||
+    counts.foreign > 0 ||
+    state.rollout !== undefined ||
+    state.retiring.length > 0 ||
+    state.override !== undefined ||
+    state.paused !== undefined ||
+    state.pendingPushes.length > 0 ||
+    state.backoff.until > now ||
+    now - state.observedAt >= pacing.instanceViewRefreshSeconds * 1000;
+  const live = counts.running + counts.pending;
+  if (busy || live < pacing.minGroups || live > pacing.maxGroups) return { state, look: true };
+  if (scaling.mode === 'drain') {
+    let memory = state.drain;
+    for (const sample of state.unlearned)
+      memory = observeDepth(memory, scaling, sample, counts.running);
+    const d = drainDecide({
+      spec: scaling,
+      now,
+      live,
+      ready: counts.running,
+      active: depth.active,
+      minGroups: pacing.minGroups,
+      maxGroups: pacing.maxGroups,
+      memory,
+    });
+    // Keep only the recommendation: the estimators learn from `unlearned` at the next look.
+    return {
+      state: { ...state, drain: { ...state.drain, recommendations: d.memory.recommendations } },
+      look: changes(d.desired, live, signal),
+    };
+  }
+  const k = kedaDecide({
+    spec: scaling,
+    now,
+    current: live,
+    active: depth.active,
+    minGroups: pacing.minGroups,
+    maxGroups: pacing.maxGroups,
+    memory: state.keda,
+  });
+  return { state: { ...state, keda: k.memory }, look: changes(k.desired, live, signal) };
+}
+
+/** A reading looks when the pool would grow; the tick looks when it would shrink (or grow). */
+function changes(desired: number, live: number, signal: 'depth' | 'scaleIn'): boolean {
+  return desired > live || (signal === 'scaleIn' && desired < live);
 }
 
 /** Records a depth reading (from the watch, or read directly on a push signal). */
@@ -162,7 +237,7 @@ export interface Decided {
  */
 export function decide(
   state: ControllerState,
-  observation: Extract<ObservePoolResult, { found: true }>,
+  observation: Observation,
   trigger: Trigger,
   now: number,
 ): Decided {
@@ -170,11 +245,15 @@ export function decide(
   let next: ControllerState = {
     ...state,
     scaling: spec.scaling,
+    spec,
+    specHash: observation.specHash,
     observedAt: now,
     pacing: {
       provisioningPollSeconds: spec.controller.provisioningPollSeconds,
       reconcileSeconds: spec.controller.reconcileSeconds,
       instanceViewRefreshSeconds: spec.controller.instanceViewRefreshSeconds,
+      minGroups: spec.minGroups,
+      maxGroups: spec.maxGroups,
     },
   };
   if (next.override && next.override.until <= now) next = without(next, 'override');

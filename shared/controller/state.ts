@@ -138,6 +138,9 @@ export interface Pacing {
   readonly provisioningPollSeconds: number;
   readonly reconcileSeconds: number;
   readonly instanceViewRefreshSeconds: number;
+  /** The pool's bounds, so a depth reading can be judged without a look at the pool. */
+  readonly minGroups: number;
+  readonly maxGroups: number;
 }
 
 /**
@@ -184,6 +187,9 @@ export interface ControllerState {
   readonly counts?: GroupCounts;
   /** The pool's scaling knobs at the last observation, for the status. */
   readonly scaling?: PoolSpec['scaling'];
+  /** The pool spec at the last observation, and its hash (observePool leaves an unchanged spec out). */
+  readonly spec?: PoolSpec;
+  readonly specHash?: string;
   readonly desired?: number;
   readonly lastDecision?: Decision;
   readonly pacing?: Pacing;

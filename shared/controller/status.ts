@@ -166,3 +166,14 @@ export function freshRunningGroups(state: ControllerState, now: number): string[
     .map(([name]) => name)
     .sort();
 }
+
+/**
+ * The status as the orchestration publishes it: computed when serialized. The controller sets its
+ * status on every iteration, replayed ones included, but only the last value of an episode leaves
+ * it; the SDK serializes that one as JSON, so `toJSON` computes it once per episode instead of
+ * once per replayed iteration. The state is immutable and `now` is captured, so the value is what
+ * statusOf would have returned at the call.
+ */
+export function publishedStatus(state: ControllerState, now: number): { toJSON(): PoolStatus } {
+  return { toJSON: () => statusOf(state, now) };
+}

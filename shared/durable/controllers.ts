@@ -34,8 +34,23 @@ export interface Controllers {
 /** States in which a controller will still receive events. */
 const ALIVE = new Set(['Pending', 'Running', 'ContinuedAsNew', 'Suspended']);
 
-/** The Controllers port over a Durable Functions client. */
-export function durableControllers(client: DurableClient): Controllers {
+/** How long a controller seen running is trusted to still run. */
+const SEEN_ALIVE_MS = 60_000;
+
+/**
+ * The Controllers port over a Durable Functions client. `seenAlive` remembers controllers seen
+ * running, until when (ms, by `now`): for that long a signal skips the status read and is raised
+ * at once — the depth watch signals every pool every 15 s, so without it every signal costs two
+ * calls to the task hub. The price: a controller that ends inside the minute may miss signals
+ * until the entry expires (the Durable client drops events for ended instances without an
+ * error); one that is unknown (404) is started at once. Pass the app instance's memory
+ * (Runtime.memory.seenAlive) so it outlives one invocation; the default remembers nothing.
+ */
+export function durableControllers(
+  client: DurableClient,
+  now: () => number = Date.now,
+  seenAlive: Map<string, number> = new Map(),
+): Controllers {
   const describe = async (pool: string): Promise<ControllerRuntime | undefined> => {
     try {
       const s = await client.getStatus(controllerInstanceId(pool), { showInput: false });
@@ -68,8 +83,19 @@ export function durableControllers(client: DurableClient): Controllers {
     describe,
     ensure,
     async signal(pool, signal) {
+      const id = controllerInstanceId(pool);
+      if ((seenAlive.get(id) ?? -Infinity) > now()) {
+        try {
+          await client.raiseEvent(id, SIGNAL_EVENT, signal);
+          return 'signalled';
+        } catch {
+          // Unknown to this task hub after all (404): check and start it below.
+          seenAlive.delete(id);
+        }
+      }
       const outcome = await ensure(pool);
-      await client.raiseEvent(controllerInstanceId(pool), SIGNAL_EVENT, signal);
+      await client.raiseEvent(id, SIGNAL_EVENT, signal);
+      seenAlive.set(id, now() + SEEN_ALIVE_MS);
       return outcome === 'started' ? 'started' : 'signalled';
     },
   };

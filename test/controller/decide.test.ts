@@ -2,9 +2,14 @@ import { describe, expect, it } from 'vitest';
 import type { GroupSnapshot } from '../../shared/azure/ports';
 import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
 import { parsePools } from '../../shared/config/pools';
-import type { ObservePoolResult } from '../../shared/controller/activities';
+import type { Observation } from '../../shared/controller/activities';
 import { decide, receive, recordResults } from '../../shared/controller/decide';
-import type { ControllerSignal, ControllerState, Trigger } from '../../shared/controller/state';
+import type {
+  ControllerSignal,
+  ControllerState,
+  GroupCounts,
+  Trigger,
+} from '../../shared/controller/state';
 import { initialState } from '../../shared/controller/state';
 import { nextWakeAt, statusOf } from '../../shared/controller/status';
 import { groupName, specVersion } from '../../shared/policy/version';
@@ -70,13 +75,11 @@ function group(ordinal: number, phase: Phase = 'running', version = V): GroupSna
   };
 }
 
-function observation(
-  spec: PoolSpec,
-  groups: GroupSnapshot[] | undefined,
-): Extract<ObservePoolResult, { found: true }> {
+function observation(spec: PoolSpec, groups: GroupSnapshot[] | undefined): Observation {
   return {
     found: true,
     spec,
+    specHash: 'test',
     ...(groups
       ? { groups }
       : { failure: { kind: 'throttled', code: 'TooManyRequests', message: 'slow down' } }),
@@ -382,6 +385,8 @@ describe('decide', () => {
           provisioningPollSeconds: 10,
           reconcileSeconds: 300,
           instanceViewRefreshSeconds: 60,
+          minGroups: 0,
+          maxGroups: 20,
         },
         counts: { running: 1, pending: 2, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
       },
@@ -394,6 +399,8 @@ describe('decide', () => {
           provisioningPollSeconds: 10,
           reconcileSeconds: 300,
           instanceViewRefreshSeconds: 60,
+          minGroups: 0,
+          maxGroups: 20,
         },
         counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
       },
@@ -406,6 +413,8 @@ describe('decide', () => {
           provisioningPollSeconds: 10,
           reconcileSeconds: 300,
           instanceViewRefreshSeconds: 60,
+          minGroups: 0,
+          maxGroups: 20,
         },
         override: { count: 1, until: NOW + 60_000 },
       },
@@ -413,5 +422,100 @@ describe('decide', () => {
     },
   ])('wakes on its own: $label', ({ state, at }) => {
     expect(nextWakeAt({ ...initialState('orders'), ...state }, NOW)).toBe(at);
+  });
+});
+
+describe('judgeLook: whether a depth reading needs a look at the pool', () => {
+  const steady: ControllerState = {
+    ...initialState('orders'),
+    scaling: poolSpec().scaling,
+    observedAt: NOW - 20_000,
+    pacing: {
+      provisioningPollSeconds: 10,
+      reconcileSeconds: 300,
+      instanceViewRefreshSeconds: 60,
+      minGroups: 0,
+      maxGroups: 20,
+    },
+    counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: { [V]: 3 } },
+    drain: { ...initialState('orders').drain, arrivalRate: 4 },
+  };
+  const withReading = (s: ControllerState, active: number) => receive(s, depth(active), NOW);
+  it.each([
+    // 3 groups at 2/s keep up with 4/s (2.2 groups) and drain 100 within 240 s: no change, no look.
+    { label: 'a steady reading', state: steady, active: 100, look: false },
+    { label: 'a reading that scales out', state: steady, active: 3000, look: true },
+    {
+      label: 'groups being created',
+      state: { ...steady, counts: { ...(steady.counts as GroupCounts), pending: 1 } },
+      active: 0,
+      look: true,
+    },
+    {
+      label: 'health due for a refresh',
+      state: { ...steady, observedAt: NOW - 61_000 },
+      active: 0,
+      look: true,
+    },
+    {
+      label: 'a rollout in progress',
+      state: {
+        ...steady,
+        rollout: {
+          target: { id: 'x', images: {} },
+          from: { id: V, images: {} },
+          eventId: 'e',
+          startedAt: NOW,
+          phase: 'bringUp' as const,
+          phaseSince: NOW,
+          step: 0,
+          deadline: NOW + 1,
+        },
+      },
+      active: 0,
+      look: true,
+    },
+    { label: 'never looked yet', state: initialState('orders'), active: 0, look: true },
+  ])('$label: look $look', ({ state, active, look }) => {
+    expect(withReading(state, active).observe).toBe(look);
+  });
+
+  it.each([
+    // The steady pool's 3 groups are what arrivals need: nothing to remove.
+    {
+      label: 'a tick with nothing to remove',
+      state: { ...steady, depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+      look: false,
+    },
+    {
+      label: 'a tick when arrivals stopped',
+      state: {
+        ...steady,
+        depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 },
+        drain: { ...steady.drain, arrivalRate: 0 },
+      },
+      look: true,
+    },
+    {
+      label: 'a tick inside the stabilization window of a higher recommendation',
+      state: {
+        ...steady,
+        depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 },
+        drain: {
+          ...steady.drain,
+          arrivalRate: 0,
+          recommendations: [{ at: NOW - 60_000, desired: 3 }],
+        },
+      },
+      look: false,
+    },
+  ])('$label: look $look', ({ state, look }) => {
+    expect(receive(state, { kind: 'scaleIn', at: NOW }, NOW).observe).toBe(look);
+  });
+
+  it('records the recommendation of a skipped reading, for scale-in stabilization', () => {
+    const { state } = withReading(steady, 0);
+    expect(state.drain.recommendations).toEqual([{ at: NOW, desired: 3 }]);
+    expect(state.unlearned).toHaveLength(1); // learned at the next look
   });
 });

@@ -7,7 +7,7 @@ import {
   controllerInstanceId,
 } from '../../shared/controller/state';
 import type { PoolStatus } from '../../shared/controller/status';
-import { installRuntime } from '../../shared/runtime';
+import { installRuntime, newRuntimeMemory } from '../../shared/runtime';
 import { VirtualClock } from '../../local/clock';
 import { EventType } from '../../local/durable/history';
 import { DurableEngine } from '../../local/durable/engine';
@@ -55,6 +55,7 @@ export class Harness {
       },
       prober: this.prober,
       readSetting: () => undefined,
+      memory: newRuntimeMemory(),
       now: () => this.clock.now(),
     });
   }

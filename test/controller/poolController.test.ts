@@ -248,7 +248,13 @@ describe('pool controller, fed a hand-written history', () => {
       h.taskScheduled(T0 + 1000, 1, 'observePool'),
       h.orchestratorCompleted(T0 + 1000),
       h.orchestratorStarted(T0 + 2000),
-      h.taskCompleted(T0 + 2000, 1, { found: true, spec, groups: [], instanceViewsRead: [] }),
+      h.taskCompleted(T0 + 2000, 1, {
+        found: true,
+        spec,
+        specHash: 'h',
+        groups: [],
+        instanceViewsRead: [],
+      }),
     ];
     const second = await replay(observed);
     const fanOut = second.actions[0]?.[2] as {

@@ -214,3 +214,28 @@ describe('readDepth', () => {
     expect(metrics.calls.get).toBe(1);
   });
 });
+
+describe('observePool keeps its result small (it is stored in history and re-read on every replay)', () => {
+  it('leaves out a spec the controller holds, and events of running groups', async () => {
+    const { groups, create, advance } = harness();
+    await create(input(0));
+    advance(60_000);
+    const observe = observePool({ pools, containerGroups: groups });
+    const first = await observe({ pool: 'orders', skipInstanceView: [] });
+    const hash = first.found ? first.specHash : '';
+    const again = await observe({ pool: 'orders', skipInstanceView: [], knownSpec: hash });
+    expect({
+      firstHasSpec: first.found && first.spec !== undefined,
+      againHasSpec: again.found && again.spec !== undefined,
+      sameHash: again.found && again.specHash === hash,
+      events: again.found ? again.groups?.map((g) => g.instanceView?.events.length) : [],
+      tags: again.found ? Object.keys(again.groups?.[0]?.tags ?? {}).sort() : [],
+    }).toEqual({
+      firstHasSpec: true,
+      againHasSpec: false,
+      sameHash: true,
+      events: [0],
+      tags: ['surge-created', 'surge-pool', 'surge-version'],
+    });
+  });
+});

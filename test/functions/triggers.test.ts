@@ -114,3 +114,38 @@ describe('scaleInTick and ensureControllers', () => {
     });
   });
 });
+
+describe('depthWatch holds back unchanged readings', () => {
+  it('signals an unchanged reading at most once a minute, a changed one at once', async () => {
+    const pools = poolsOf(poolInput('orders'));
+    const metrics = new FakeQueueMetrics();
+    const controllers = new FakeControllers();
+    const lastSignalled = new Map();
+    let now = NOW;
+    const watch = watchDepth({
+      pools,
+      queueMetrics: metrics,
+      controllers,
+      now: () => now,
+      lastSignalled,
+    });
+    const sent: number[] = [];
+    for (const [seconds, depth] of [
+      [0, 0],
+      [15, 0],
+      [30, 0],
+      [45, 7],
+      [60, 7],
+      [105, 7],
+      [120, 7],
+    ] as const) {
+      now = NOW + seconds * 1000;
+      metrics.set(NS_A, 'orders', depth);
+      const before = controllers.signals.length;
+      await watch();
+      if (controllers.signals.length > before) sent.push(seconds);
+    }
+    // 0: first; 45: changed; 105: unchanged for 60 s since 45; 120: only 15 s since 105.
+    expect(sent).toEqual([0, 45, 105]);
+  });
+});

@@ -12,7 +12,7 @@ import { collectingHostLog } from '../../local/host/log';
 import { problemBody } from '../../local/host/server';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import { readSettings } from '../../shared/config/settings';
-import { installRuntime } from '../../shared/runtime';
+import { installRuntime, newRuntimeMemory } from '../../shared/runtime';
 import {
   FakeContainerGroups,
   FakeProber,
@@ -38,6 +38,7 @@ beforeAll(async () => {
     },
     prober: new FakeProber(),
     readSetting: () => undefined,
+    memory: newRuntimeMemory(),
     now: () => clock.now(),
   });
   host = await startHost({
