@@ -772,18 +772,9 @@ function getProfile(world: World, _req: EmuRequest, now: number, p: string[]): R
 
 function putProfile(world: World, req: EmuRequest, now: number, p: string[]): Reply {
   const [sub = '', rg = '', name = ''] = p;
-  let body: Json | undefined;
-  try {
-    body = objectOf(parseJson(req.body));
-  } catch {
-    body = undefined;
-  }
-  if (body === undefined)
-    return armError(
-      400,
-      'BadRequest',
-      'The request content was invalid and could not be deserialized.',
-    );
+  const parsed = requestObject(req);
+  if ('error' in parsed) return parsed.error;
+  const body = parsed.body;
   const props = objectOf(body.properties);
   if (props === undefined || typeof props.trafficRoutingMethod !== 'string') {
     return armError(
@@ -824,18 +815,9 @@ function putProfile(world: World, req: EmuRequest, now: number, p: string[]): Re
 function patchProfile(world: World, req: EmuRequest, now: number, p: string[]): Reply {
   const profile = findProfile(world, p);
   if (profile === undefined) return resourceNotFound(PROFILE_TYPE, p[2] ?? '', p[1] ?? '');
-  let body: Json | undefined;
-  try {
-    body = objectOf(parseJson(req.body));
-  } catch {
-    body = undefined;
-  }
-  if (body === undefined)
-    return armError(
-      400,
-      'BadRequest',
-      'The request content was invalid and could not be deserialized.',
-    );
+  const parsed = requestObject(req);
+  if ('error' in parsed) return parsed.error;
+  const body = parsed.body;
   const sent = objectOf(body.properties) ?? {};
   const merged: Json = { ...profile.properties };
   for (const [k, v] of Object.entries(sent)) {
@@ -915,18 +897,9 @@ function writeEndpoint(
 ): Reply {
   const ctx = endpointContext(world, p);
   if ('status' in ctx) return ctx;
-  let body: Json | undefined;
-  try {
-    body = objectOf(parseJson(req.body));
-  } catch {
-    body = undefined;
-  }
-  if (body === undefined)
-    return armError(
-      400,
-      'BadRequest',
-      'The request content was invalid and could not be deserialized.',
-    );
+  const parsed = requestObject(req);
+  if ('error' in parsed) return parsed.error;
+  const body = parsed.body;
   const existing = ctx.profile.endpoints.get(ctx.name.toLowerCase());
   if (merge && existing === undefined) {
     return resourceNotFound(`${PROFILE_TYPE}/${ctx.type}`, ctx.name, p[1] ?? '');
@@ -992,4 +965,23 @@ function nameAvailability(world: World, req: EmuRequest, _now: number, _p: strin
         }
       : { name, type, nameAvailable: true },
   };
+}
+
+/** The request body as a JSON object, or ARM's 400 for a body that is not one. */
+function requestObject(req: EmuRequest): { body: Json } | { error: Reply } {
+  let body: Json | undefined;
+  try {
+    body = objectOf(parseJson(req.body));
+  } catch {
+    body = undefined;
+  }
+  return body === undefined
+    ? {
+        error: armError(
+          400,
+          'BadRequest',
+          'The request content was invalid and could not be deserialized.',
+        ),
+      }
+    : { body };
 }
