@@ -137,9 +137,9 @@ export function judgeLook(
   now: number,
   signal: 'depth' | 'scaleIn',
 ): { state: ControllerState; look: boolean } {
-  const { counts, pacing, scaling, depth } = state;
-  if (!counts || !pacing || !scaling || !depth || state.observedAt === undefined)
-    return { state, look: true };
+  const { counts, spec, depth } = state;
+  if (!counts || !spec || !depth || state.observedAt === undefined) return { state, look: true };
+  const { scaling, minGroups, maxGroups } = spec;
   const busy =
     counts.pending > 0 ||
     counts.deleting > 0 ||
@@ -151,9 +151,9 @@ export function judgeLook(
     state.paused !== undefined ||
     state.pendingPushes.length > 0 ||
     state.backoff.until > now ||
-    now - state.observedAt >= pacing.instanceViewRefreshSeconds * 1000;
+    now - state.observedAt >= spec.controller.instanceViewRefreshSeconds * 1000;
   const live = counts.running + counts.pending;
-  if (busy || live < pacing.minGroups || live > pacing.maxGroups) return { state, look: true };
+  if (busy || live < minGroups || live > maxGroups) return { state, look: true };
   if (scaling.mode === 'drain') {
     let memory = state.drain;
     for (const sample of state.unlearned)
@@ -164,8 +164,8 @@ export function judgeLook(
       live,
       ready: counts.running,
       active: depth.active,
-      minGroups: pacing.minGroups,
-      maxGroups: pacing.maxGroups,
+      minGroups,
+      maxGroups,
       memory,
     });
     // Keep only the recommendation: the estimators learn from `unlearned` at the next look.
@@ -179,8 +179,8 @@ export function judgeLook(
     now,
     current: live,
     active: depth.active,
-    minGroups: pacing.minGroups,
-    maxGroups: pacing.maxGroups,
+    minGroups,
+    maxGroups,
     memory: state.keda,
   });
   return { state: { ...state, keda: k.memory }, look: changes(k.desired, live, signal) };
@@ -244,17 +244,9 @@ export function decide(
   const spec = observation.spec;
   let next: ControllerState = {
     ...state,
-    scaling: spec.scaling,
     spec,
     specHash: observation.specHash,
     observedAt: now,
-    pacing: {
-      provisioningPollSeconds: spec.controller.provisioningPollSeconds,
-      reconcileSeconds: spec.controller.reconcileSeconds,
-      instanceViewRefreshSeconds: spec.controller.instanceViewRefreshSeconds,
-      minGroups: spec.minGroups,
-      maxGroups: spec.maxGroups,
-    },
   };
   if (next.override && next.override.until <= now) next = without(next, 'override');
   if (observation.groups === undefined) {

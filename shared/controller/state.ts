@@ -133,16 +133,6 @@ export interface Retiring {
   readonly until: number;
 }
 
-/** Timing knobs copied from the spec at each observation, so the next wait needs no I/O. */
-export interface Pacing {
-  readonly provisioningPollSeconds: number;
-  readonly reconcileSeconds: number;
-  readonly instanceViewRefreshSeconds: number;
-  /** The pool's bounds, so a depth reading can be judged without a look at the pool. */
-  readonly minGroups: number;
-  readonly maxGroups: number;
-}
-
 /**
  * Everything a controller carries from one iteration to the next and across continueAsNew.
  * Plain JSON: it travels through orchestration history.
@@ -185,14 +175,14 @@ export interface ControllerState {
   /** Consecutive failed creates or replaced groups, and no creates before `until`. */
   readonly backoff: { readonly failures: number; readonly until: number };
   readonly counts?: GroupCounts;
-  /** The pool's scaling knobs at the last observation, for the status. */
-  readonly scaling?: PoolSpec['scaling'];
-  /** The pool spec at the last observation, and its hash (observePool leaves an unchanged spec out). */
+  /**
+   * The pool spec at the last observation, and its hash (observePool leaves an unchanged spec
+   * out). Its knobs pace the next wait and judge signals without I/O.
+   */
   readonly spec?: PoolSpec;
   readonly specHash?: string;
   readonly desired?: number;
   readonly lastDecision?: Decision;
-  readonly pacing?: Pacing;
   readonly observedAt?: number;
   /** Newest last, at most MAX_ERRORS. */
   readonly errors: readonly StatusError[];

@@ -71,7 +71,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 /** The status to publish for a controller state. */
 export function statusOf(state: ControllerState, now: number): PoolStatus {
   const d = state.drain;
-  const drainSpec = state.scaling?.mode === 'drain' ? state.scaling : undefined;
+  const drainSpec = state.spec?.scaling.mode === 'drain' ? state.spec.scaling : undefined;
   return {
     pool: state.pool,
     paused: state.paused
@@ -143,7 +143,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
  * override, a create backoff or a retiring group's drain ends; otherwise after reconcileSeconds.
  */
 export function nextWakeAt(state: ControllerState, now: number): number {
-  const pacing = state.pacing;
+  const pacing = state.spec?.controller;
   if (pacing === undefined) return now;
   const pending = (state.counts?.pending ?? 0) + (state.counts?.deleting ?? 0);
   // While a rollout runs it is polled like groups being created: health and bake times move on.
@@ -160,7 +160,7 @@ export function nextWakeAt(state: ControllerState, now: number): number {
  * instance view (one ARM read each). Example: refresh 60 s, a group checked 20 s ago is skipped.
  */
 export function freshRunningGroups(state: ControllerState, now: number): string[] {
-  const refreshMs = (state.pacing?.instanceViewRefreshSeconds ?? 0) * 1000;
+  const refreshMs = (state.spec?.controller.instanceViewRefreshSeconds ?? 0) * 1000;
   return Object.entries(state.health)
     .filter(([, h]) => h.phase === 'running' && now - h.checkedAt < refreshMs)
     .map(([name]) => name)

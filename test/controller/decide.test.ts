@@ -381,13 +381,7 @@ describe('decide', () => {
     {
       label: 'groups being created: poll soon',
       state: {
-        pacing: {
-          provisioningPollSeconds: 10,
-          reconcileSeconds: 300,
-          instanceViewRefreshSeconds: 60,
-          minGroups: 0,
-          maxGroups: 20,
-        },
+        spec: poolSpec(),
         counts: { running: 1, pending: 2, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
       },
       at: NOW + 10_000,
@@ -395,13 +389,7 @@ describe('decide', () => {
     {
       label: 'steady: reconcile',
       state: {
-        pacing: {
-          provisioningPollSeconds: 10,
-          reconcileSeconds: 300,
-          instanceViewRefreshSeconds: 60,
-          minGroups: 0,
-          maxGroups: 20,
-        },
+        spec: poolSpec(),
         counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
       },
       at: NOW + 300_000,
@@ -409,13 +397,7 @@ describe('decide', () => {
     {
       label: 'an override ending first',
       state: {
-        pacing: {
-          provisioningPollSeconds: 10,
-          reconcileSeconds: 300,
-          instanceViewRefreshSeconds: 60,
-          minGroups: 0,
-          maxGroups: 20,
-        },
+        spec: poolSpec(),
         override: { count: 1, until: NOW + 60_000 },
       },
       at: NOW + 60_000,
@@ -428,15 +410,8 @@ describe('decide', () => {
 describe('judgeLook: whether a depth reading needs a look at the pool', () => {
   const steady: ControllerState = {
     ...initialState('orders'),
-    scaling: poolSpec().scaling,
     observedAt: NOW - 20_000,
-    pacing: {
-      provisioningPollSeconds: 10,
-      reconcileSeconds: 300,
-      instanceViewRefreshSeconds: 60,
-      minGroups: 0,
-      maxGroups: 20,
-    },
+    spec: poolSpec(),
     counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: { [V]: 3 } },
     drain: { ...initialState('orders').drain, arrivalRate: 4 },
   };
