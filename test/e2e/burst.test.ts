@@ -1,29 +1,25 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import type { Stack } from '../../local/stack';
-import { emulatorOf, startStack } from '../../local/stack';
+import { emulatorOf } from '../../local/stack';
 import { poolInput } from '../fakes/pools';
+import { startTestStack, stopTestStacks } from './stack';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const NS = 'e2e.servicebus.windows.net';
 let stack: Stack | undefined;
-let dir: string | undefined;
 
 afterEach(async () => {
-  await stack?.close();
   stack = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stopTestStacks();
 });
 
-/** The real app on the local host and engine, the real SDK clients on the emulator, virtual time. */
-async function start(clock: VirtualClock): Promise<Stack> {
-  dir = await mkdtemp(path.join(tmpdir(), 'surge-e2e-'));
-  const pools = {
-    pools: [
+/** One pool, "orders", of 1-10 groups whose workers drain 5 messages/s each. */
+function start(clock: VirtualClock): Promise<Stack> {
+  return startTestStack(
+    clock,
+    [
       poolInput('orders', {
         serviceBus: { namespace: NS, queue: 'orders' },
         group: { containers: [{ name: 'worker', image: 'e2e.azurecr.io/worker:1.0' }] },
@@ -37,20 +33,13 @@ async function start(clock: VirtualClock): Promise<Stack> {
         },
       }),
     ],
-  };
-  const poolsFile = path.join(dir, 'pools.json');
-  await writeFile(poolsFile, JSON.stringify(pools));
-  return startStack({
-    clock,
-    stateDir: dir,
-    appEntry: path.resolve('functions/index.ts'),
-    poolsFile,
-    activityConcurrency: 4,
-    emulator: {
-      images: { 'e2e.azurecr.io/worker': { drainRate: 5, warmUp: 1000, pull: 8000 } },
-      provisioning: { pending: 4000 },
+    {
+      emulator: {
+        images: { 'e2e.azurecr.io/worker': { drainRate: 5, warmUp: 1000, pull: 8000 } },
+        provisioning: { pending: 4000 },
+      },
     },
-  });
+  );
 }
 
 describe('end to end on the local host, engine and emulator', () => {

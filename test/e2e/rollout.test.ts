@@ -1,17 +1,15 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import type { Stack } from '../../local/stack';
-import { LOCAL_TOKEN, emulatorOf, startStack } from '../../local/stack';
+import { LOCAL_TOKEN, emulatorOf } from '../../local/stack';
 import { createAzurePorts } from '../../shared/azure';
 import { StaticTokenCredential } from '../../shared/azure/credentials';
 import type { EndpointSnapshot } from '../../shared/azure/ports';
 import { readSettings } from '../../shared/config/settings';
 import type { PoolStatus } from '../../shared/controller/status';
 import { poolInput } from '../fakes/pools';
+import { startTestStack, stopTestStacks } from './stack';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const REGISTRY = 'e2e.azurecr.io';
@@ -20,19 +18,17 @@ const V2 = `sha256:${'2'.repeat(64)}`;
 const V3 = `sha256:${'3'.repeat(64)}`;
 const BAD = `sha256:${'b'.repeat(64)}`;
 let stack: Stack | undefined;
-let dir: string | undefined;
 
 afterEach(async () => {
-  await stack?.close();
   stack = undefined;
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await stopTestStacks();
 });
 
 /** A web pool of 3 groups behind Traffic Manager, on the local host, engine and emulator. */
-async function start(clock: VirtualClock): Promise<Stack> {
-  dir = await mkdtemp(path.join(tmpdir(), 'surge-rollout-'));
-  const pools = {
-    pools: [
+function start(clock: VirtualClock): Promise<Stack> {
+  return startTestStack(
+    clock,
+    [
       poolInput('web', {
         serviceBus: { namespace: 'rollout.servicebus.windows.net', queue: 'web' },
         group: { containers: [{ name: 'web', image: `${REGISTRY}/web:1.0`, ports: [8080] }] },
@@ -47,35 +43,28 @@ async function start(clock: VirtualClock): Promise<Stack> {
         },
       }),
     ],
-  };
-  const poolsFile = path.join(dir, 'pools.json');
-  await writeFile(poolsFile, JSON.stringify(pools));
-  return startStack({
-    clock,
-    stateDir: dir,
-    appEntry: path.resolve('functions/index.ts'),
-    poolsFile,
-    activityConcurrency: 4,
-    settings: { SURGE_ACR_WEBHOOK_SECRET: SECRET },
-    emulator: {
-      images: {
-        [`${REGISTRY}/web`]: {
-          drainRate: 0,
-          warmUp: 500,
-          pull: 5000,
-          health: { startup: 2000, degradedProbability: 0 },
+    {
+      settings: { SURGE_ACR_WEBHOOK_SECRET: SECRET },
+      emulator: {
+        images: {
+          [`${REGISTRY}/web`]: {
+            drainRate: 0,
+            warmUp: 500,
+            pull: 5000,
+            health: { startup: 2000, degradedProbability: 0 },
+          },
+          // This version never answers its health probes.
+          [`${REGISTRY}/web@${BAD}`]: {
+            drainRate: 0,
+            warmUp: 500,
+            pull: 5000,
+            health: { startup: 2000, degradedProbability: 1 },
+          },
         },
-        // This version never answers its health probes.
-        [`${REGISTRY}/web@${BAD}`]: {
-          drainRate: 0,
-          warmUp: 500,
-          pull: 5000,
-          health: { startup: 2000, degradedProbability: 1 },
-        },
+        provisioning: { pending: 3000 },
       },
-      provisioning: { pending: 3000 },
     },
-  });
+  );
 }
 
 /** Pushes a digest through the ACR webhook, as ACR would. */

@@ -1,0 +1,44 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Clock } from '../../local/clock';
+import type { Stack, StackOptions } from '../../local/stack';
+import { startStack } from '../../local/stack';
+import type { PoolSpecInput } from '../../shared/config/poolSpec';
+
+const started: { stack?: Stack; dir: string }[] = [];
+
+/**
+ * The real app (functions/index.ts) on the local host and engine, with the real SDK clients on
+ * the emulator, on a fresh temporary state folder with these pools. `stopTestStacks` (in an
+ * afterEach) closes every stack started and removes its folder.
+ */
+export async function startTestStack(
+  clock: Clock,
+  pools: readonly PoolSpecInput[],
+  options: Pick<StackOptions, 'emulator' | 'settings'> = {},
+): Promise<Stack> {
+  const entry: { stack?: Stack; dir: string } = {
+    dir: await mkdtemp(path.join(tmpdir(), 'surge-e2e-')),
+  };
+  started.push(entry);
+  const poolsFile = path.join(entry.dir, 'pools.json');
+  await writeFile(poolsFile, JSON.stringify({ pools }));
+  entry.stack = await startStack({
+    clock,
+    stateDir: entry.dir,
+    appEntry: path.resolve('functions/index.ts'),
+    poolsFile,
+    activityConcurrency: 4,
+    ...options,
+  });
+  return entry.stack;
+}
+
+/** Closes every stack `startTestStack` started and removes their folders. */
+export async function stopTestStacks(): Promise<void> {
+  for (const entry of started.splice(0)) {
+    await entry.stack?.close();
+    await rm(entry.dir, { recursive: true, force: true });
+  }
+}
