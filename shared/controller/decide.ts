@@ -1,5 +1,5 @@
 import type { AzureFailure } from '../azure/errors';
-import type { PoolSpec } from '../config/poolSpec';
+import type { DrainScaling, PoolSpec } from '../config/poolSpec';
 import type { DrainMemory } from '../policy/drain';
 import type { KedaMemory } from '../policy/keda';
 import { drainDecide, observeDepth, observeStartup } from '../policy/drain';
@@ -155,9 +155,7 @@ export function judgeLook(
   const live = counts.running + counts.pending;
   if (busy || live < minGroups || live > maxGroups) return { state, look: true };
   if (scaling.mode === 'drain') {
-    let memory = state.drain;
-    for (const sample of state.unlearned)
-      memory = observeDepth(memory, scaling, sample, counts.running);
+    const memory = learnDepths(state, scaling, counts.running);
     const d = drainDecide({
       spec: scaling,
       now,
@@ -189,6 +187,14 @@ export function judgeLook(
 /** A reading looks when the pool would grow; the tick looks when it would shrink (or grow). */
 function changes(desired: number, live: number, signal: 'depth' | 'scaleIn'): boolean {
   return desired > live || (signal === 'scaleIn' && desired < live);
+}
+
+/** The drain memory after learning from the depth samples not yet learned, with `ready` running. */
+function learnDepths(state: ControllerState, scaling: DrainScaling, ready: number): DrainMemory {
+  return state.unlearned.reduce(
+    (memory, sample) => observeDepth(memory, scaling, sample, ready),
+    state.drain,
+  );
 }
 
 /** Records a depth reading (from the watch, or read directly on a push signal). */
@@ -273,11 +279,10 @@ export function decide(
   );
   // Depth samples learn with the groups running as seen now, the same instant as the newest
   // sample: the count of the previous look can lag a scale-out by a whole interval.
-  let drain = state.drain;
-  if (spec.scaling.mode === 'drain') {
-    const ready = groups.filter((g) => g.phase === 'running').length;
-    for (const sample of state.unlearned) drain = observeDepth(drain, spec.scaling, sample, ready);
-  }
+  let drain =
+    spec.scaling.mode === 'drain'
+      ? learnDepths(state, spec.scaling, groups.filter((g) => g.phase === 'running').length)
+      : state.drain;
   next = { ...next, unlearned: [] };
   const learned = learnFromGroups(
     next,
