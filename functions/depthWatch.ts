@@ -6,7 +6,7 @@ import type { EntityDepth, QueueMetrics } from '../shared/azure/ports';
 import type { PoolSpec } from '../shared/config/poolSpec';
 import type { PoolsConfig } from '../shared/config/pools';
 import { entityPath } from '../shared/config/pools';
-import type { ControllerSignal } from '../shared/controller/state';
+import type { ControllerSignal } from '../shared/controller/signal';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
 import { readSettings } from '../shared/config/settings';

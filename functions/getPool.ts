@@ -2,7 +2,7 @@ import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/fu
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
-import { controllerInstanceId } from '../shared/controller/state';
+import { controllerInstanceId } from '../shared/controller/signal';
 import type { Controllers } from '../shared/durable/controllers';
 import { durableControllers } from '../shared/durable/controllers';
 import { runtime } from '../shared/runtime';

@@ -1,5 +1,4 @@
 import * as df from 'durable-functions';
-import type { PoolSpec } from '../shared/config/poolSpec';
 import type {
   OrchestrationContext,
   OrchestrationHandler,
@@ -10,27 +9,19 @@ import { ACTIVITY } from '../shared/controller/activities';
 import type {
   ObservePoolInput,
   ObservePoolResult,
-  Observation,
   ProbeResult,
   ReadDepthResult,
   WriteResult,
 } from '../shared/controller/activities';
-import {
-  ACTIVITY_FOR,
-  decide,
-  receive,
-  recordResults,
-  waves,
-  withDepth,
-  withDepthFailure,
-} from '../shared/controller/decide';
-import type { ControllerInput, ControllerSignal, Trigger } from '../shared/controller/state';
-import {
-  CONTROLLER_ORCHESTRATION,
-  SIGNAL_EVENT,
-  initialState,
-  withDefaults,
-} from '../shared/controller/state';
+import { decide } from '../shared/controller/decide';
+import { withSpec } from '../shared/controller/fleet';
+import type { ControllerAction } from '../shared/controller/plan';
+import { recordResults } from '../shared/controller/plan';
+import { restoreState } from '../shared/controller/restore';
+import type { ControllerSignal, Trigger } from '../shared/controller/signal';
+import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT } from '../shared/controller/signal';
+import { receive, withDepth, withDepthFailure } from '../shared/controller/signals';
+import type { ControllerInput, ControllerState } from '../shared/controller/state';
 import {
   freshRunningGroups,
   nextWakeAt,
@@ -40,24 +31,43 @@ import {
 
 /**
  * Iterations per execution before continueAsNew. Each iteration adds a handful of history events
- * (timer, signal, one observation, two per write), so 10 iterations with at most
+ * (timer, signal, one observation, two per write), so 5 iterations with at most
  * MAX_TASKS_PER_EXECUTION activities keep a replay well under a few hundred events.
  */
 export const ITERATIONS_PER_EXECUTION = 5;
 /** Activities per execution after which the controller continues as new early (big fan-outs). */
 export const MAX_TASKS_PER_EXECUTION = 100;
 
+/** The activity that carries out each kind of action. */
+export const ACTIVITY_FOR: Readonly<Record<ControllerAction['kind'], string>> = {
+  create: ACTIVITY.createGroup,
+  delete: ACTIVITY.deleteGroup,
+  setEndpoint: ACTIVITY.setEndpoint,
+  removeEndpoint: ACTIVITY.removeEndpoint,
+  probe: ACTIVITY.probeGroup,
+};
+
+/**
+ * Splits writes into waves of at most `size`, sent in parallel within a wave: ARM's write budget
+ * is per subscription, so 40 creates with maxParallelWrites 16 go as 16 + 16 + 8.
+ */
+export function waves<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 /**
  * The pool controller: one eternal orchestration per pool, the single writer for that pool. Each
- * iteration waits for its own timer or a signal, observes the pool (an activity), hands the
- * observation to the pure `decide`, fans the writes out in waves of maxParallelWrites, and
- * publishes the pool status. It only sequences: every decision is in shared/controller, every
- * I/O in an activity, and time comes from the orchestration context.
+ * iteration waits for its own timer or a signal, folds it in (`receive`), looks at the pool when
+ * that could change something, hands the look to the pure `decide`, fans the writes out in waves
+ * of maxParallelWrites, and publishes the pool status. It only sequences: every decision is in
+ * shared/controller, every I/O in an activity, and time comes from the orchestration context.
  */
 export const poolController: OrchestrationHandler = function* (context: OrchestrationContext) {
   const input = context.df.getInput<ControllerInput>();
-  // withDefaults: a state carried over from an earlier Surge may lack fields added since.
-  let state = input.state ? withDefaults(input.state) : initialState(input.pool);
+  // A state written by an earlier Surge is restored into this version's shape.
+  let state: ControllerState = restoreState(input.pool, input.state);
   const now = () => context.df.currentUtcDateTime.getTime();
   // A new execution (after continueAsNew) starts without a custom status: publish the carried one
   // at once, so the pool status never blinks to empty between executions.
@@ -79,7 +89,7 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
       const observeInput: ObservePoolInput = {
         pool: state.pool,
         skipInstanceView: freshRunningGroups(state, now()),
-        ...(state.spec && state.specHash ? { knownSpec: state.specHash } : {}),
+        ...(state.fleet.observed ? { knownSpec: state.fleet.specHash } : {}),
       };
       const observed = (yield context.df.callActivity(
         ACTIVITY.observePool,
@@ -96,10 +106,10 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
         return { ended: 'pool no longer configured', pool: state.pool };
       }
       // The activity leaves the spec out when it is the one this controller holds.
-      const observation: Observation = {
-        ...observed,
-        spec: observed.spec ?? (state.spec as PoolSpec),
-      };
+      const observation = withSpec(state.fleet, observed);
+      if (observation === undefined) {
+        throw new Error(`observePool left out the spec of pool ${state.pool}, which is not held`);
+      }
       if (received.readDepth) {
         const depth = (yield context.df.callActivity(ACTIVITY.readDepth, {
           pool: state.pool,
@@ -110,14 +120,15 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
           : withDepthFailure(state, depth.failure, now());
       }
       const decided = decide(state, observation, trigger, now());
-      state = decided.state;
+      let looked = decided.state;
       for (const wave of waves(decided.actions, observation.spec.controller.maxParallelWrites)) {
         const results = (yield context.df.Task.all(
           wave.map((a) => context.df.callActivity(ACTIVITY_FOR[a.kind], a.input)),
         )) as (WriteResult | ProbeResult)[];
         tasks += wave.length;
-        state = recordResults(state, wave, results, observation.spec, now());
+        looked = recordResults(looked, wave, results, now());
       }
+      state = looked;
     }
     context.df.setCustomStatus(publishedStatus(state, now()));
   }

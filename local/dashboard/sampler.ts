@@ -14,7 +14,7 @@
  */
 import type { PoolSpec } from '../../shared/config/poolSpec';
 import { entityPath } from '../../shared/config/pools';
-import { controllerInstanceId } from '../../shared/controller/state';
+import { controllerInstanceId } from '../../shared/controller/signal';
 import type { PoolStatus, StatusDecision } from '../../shared/controller/status';
 import { parseImageRef } from '../../shared/policy/version';
 import type { Clock } from '../clock';

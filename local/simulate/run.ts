@@ -27,7 +27,7 @@ import path from 'node:path';
 import { PoolConfigError, entityPath, parsePools } from '../../shared/config/pools';
 import type { PoolSpec } from '../../shared/config/poolSpec';
 import { readSettings } from '../../shared/config/settings';
-import { controllerInstanceId } from '../../shared/controller/state';
+import { controllerInstanceId } from '../../shared/controller/signal';
 import type { PoolStatus, StatusDecision } from '../../shared/controller/status';
 import { VirtualClock } from '../clock';
 import type { Emulator } from '../emulator';

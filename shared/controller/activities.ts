@@ -2,7 +2,7 @@ import type { AzureFailure } from '../azure/errors';
 import type { GroupSnapshot, ProfileSnapshot } from '../azure/ports';
 import type { PoolSpec } from '../config/poolSpec';
 import type { PoolVersion } from '../policy/version';
-import type { DepthSample } from './state';
+import type { DepthReading } from './signal';
 
 /**
  * The contracts between the controller orchestration and its activities: names, inputs and
@@ -63,7 +63,7 @@ export interface ReadDepthInput {
 
 /** Result of readDepth. */
 export type ReadDepthResult =
-  | { readonly ok: true; readonly sample: DepthSample }
+  | { readonly ok: true; readonly sample: DepthReading }
   | { readonly ok: false; readonly failure: AzureFailure };
 
 /** Input of createGroup. */

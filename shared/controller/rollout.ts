@@ -1,9 +1,11 @@
 import type { ProfileSnapshot } from '../azure/ports';
 import type { PoolSpec } from '../config/poolSpec';
 import type { PoolGroup } from '../policy/groups';
+import { isLive } from '../policy/groups';
 import type { PoolVersion } from '../policy/version';
 import { parseImageRef } from '../policy/version';
-import type { ControllerSignal, ControllerState, Rollout, RolloutOutcome } from './state';
+import type { Push } from './signal';
+import type { PlanSlice, Rollout, RolloutOutcome, VersionsSlice } from './state';
 import { appendBounded } from './state';
 
 /**
@@ -24,9 +26,6 @@ import { appendBounded } from './state';
  * their weights, and the digest is marked bad. A newer push supersedes a rollout that has not
  * committed: its groups are deleted (the digest is not marked bad) and the newer one starts.
  */
-
-/** A push as it reaches the controller. */
-export type Push = Extract<ControllerSignal, { kind: 'push' }>['push'];
 
 /** How many push event ids the controller remembers, to give a redelivered event one effect. */
 const SEEN_PUSHES = 50;
@@ -51,9 +50,29 @@ export function versionFromPush(
   return followed ? { id: push.digest, images } : undefined;
 }
 
+/** A rollout from the stable version to `target`, starting now, due healthy by the spec's timeout. */
+export function startRollout(
+  target: PoolVersion,
+  from: PoolVersion,
+  eventId: string,
+  spec: Pick<PoolSpec, 'rollout'>,
+  now: number,
+): Rollout {
+  return {
+    target,
+    from,
+    eventId,
+    startedAt: now,
+    phase: 'bringUp',
+    phaseSince: now,
+    step: 0,
+    deadline: now + spec.rollout.healthyTimeoutSeconds * 1000,
+  };
+}
+
 /** What taking a push in did. */
 export interface PushOutcome {
-  readonly state: ControllerState;
+  readonly versions: VersionsSlice;
   /** One line for the decision log. */
   readonly note: string;
   /** A rollout the push superseded: its groups must go. */
@@ -62,60 +81,52 @@ export interface PushOutcome {
 
 /** Takes a push in: ignores repeats, known and bad digests; starts or supersedes a rollout. */
 export function takePush(
-  state: ControllerState,
+  versions: VersionsSlice,
   spec: PoolSpec,
   push: Push,
   now: number,
 ): PushOutcome {
-  const stable = state.version;
   const label = `push ${push.repository}${push.tag ? `:${push.tag}` : ''}@${push.digest.slice(0, 19)}`;
-  if (state.seenPushes.includes(push.eventId)) {
-    return { state, note: `${label}: event ${push.eventId} already delivered` };
+  if (versions.seenPushes.includes(push.eventId)) {
+    return { versions, note: `${label}: event ${push.eventId} already delivered` };
   }
-  const seen = { ...state, seenPushes: appendBounded(state.seenPushes, push.eventId, SEEN_PUSHES) };
-  if (!stable) return { state: seen, note: `${label}: ignored, the pool has no version yet` };
-  const target = versionFromPush(spec, stable, push);
-  if (!target)
-    return {
-      state: seen,
-      note: `${label}: no container of the pool runs ${push.registry}/${push.repository}`,
-    };
-  if (target.id === stable.id)
-    return { state: seen, note: `${label}: already the running version` };
-  if (target.id === state.rollout?.target.id)
-    return { state: seen, note: `${label}: already rolling out` };
-  const bad = state.badVersions.find((b) => b.id === target.id);
-  if (bad)
-    return {
-      state: seen,
-      note: `${label}: this digest failed before (${bad.reason}); push a new one`,
-    };
-  const rollout: Rollout = {
-    target,
-    from: stable,
-    eventId: push.eventId,
-    startedAt: now,
-    phase: 'bringUp',
-    phaseSince: now,
-    step: 0,
-    deadline: now + spec.rollout.healthyTimeoutSeconds * 1000,
+  const seen = {
+    ...versions,
+    seenPushes: appendBounded(versions.seenPushes, push.eventId, SEEN_PUSHES),
   };
-  const previous = state.rollout;
-  if (!previous) return { state: { ...seen, rollout }, note: `${label}: rolling out` };
+  const refused = refusal(seen, spec, push);
+  if (typeof refused === 'string') return { versions: seen, note: `${label}: ${refused}` };
+  const rollout = startRollout(refused.target, refused.stable, push.eventId, spec, now);
+  const previous = seen.rollout;
+  if (!previous) return { versions: { ...seen, rollout }, note: `${label}: rolling out` };
+  const superseded: RolloutOutcome = {
+    id: previous.target.id,
+    outcome: 'superseded',
+    reason: `superseded by ${push.digest}`,
+    at: now,
+  };
   return {
-    state: {
-      ...seen,
-      rollout,
-      lastRollout: {
-        id: previous.target.id,
-        outcome: 'superseded',
-        reason: `superseded by ${push.digest}`,
-        at: now,
-      },
-    },
+    versions: { ...seen, rollout, lastRollout: superseded },
     note: `${label}: rolling out, superseding ${previous.target.id}`,
     abandoned: previous.target.id,
   };
+}
+
+/** Why a push does not roll out, or the version it rolls out to. */
+function refusal(
+  versions: VersionsSlice,
+  spec: PoolSpec,
+  push: Push,
+): string | { readonly target: PoolVersion; readonly stable: PoolVersion } {
+  const stable = versions.version;
+  if (!stable) return 'ignored, the pool has no version yet';
+  const target = versionFromPush(spec, stable, push);
+  if (!target) return `no container of the pool runs ${push.registry}/${push.repository}`;
+  if (target.id === stable.id) return 'already the running version';
+  if (target.id === versions.rollout?.target.id) return 'already rolling out';
+  const bad = versions.badVersions.find((b) => b.id === target.id);
+  if (bad) return `this digest failed before (${bad.reason}); push a new one`;
+  return { target, stable };
 }
 
 /** Whether a target group is healthy yet, and why not. */
@@ -123,7 +134,7 @@ export function health(
   group: PoolGroup,
   spec: PoolSpec,
   profile: ProfileSnapshot | undefined,
-  probes: ControllerState['probes'],
+  probes: PlanSlice['probes'],
   now: number,
 ): { readonly healthy: boolean; readonly failed?: string; readonly detail: string } {
   if (group.phase === 'failed')
@@ -160,7 +171,7 @@ export function hasPorts(spec: PoolSpec): boolean {
 
 /** What one iteration of a rollout asks for. */
 export interface RolloutStep {
-  readonly state: ControllerState;
+  readonly versions: VersionsSlice;
   /** Target-version groups to create now. */
   readonly creates: number;
   /** Target groups to delete (a rollback): every group of the abandoned version. */
@@ -172,101 +183,118 @@ export interface RolloutStep {
   readonly note?: string;
 }
 
+/** What a rollout step looks at. */
+export interface RolloutScene {
+  readonly spec: PoolSpec;
+  /** The live groups not of the target version: they set how many target groups are needed. */
+  readonly others: readonly PoolGroup[];
+  /** The target version's groups (all but deleting ones). */
+  readonly targets: readonly PoolGroup[];
+  readonly profile: ProfileSnapshot | undefined;
+  readonly probes: PlanSlice['probes'];
+  readonly now: number;
+}
+
+/** How far the target has come. */
+interface Progress {
+  /** Target groups needed: as many as the others. */
+  readonly needed: number;
+  readonly healthy: number;
+  /** Target groups to create now. */
+  readonly creates: number;
+  /** Running target groups to probe. */
+  readonly probe: readonly PoolGroup[];
+  /** As many target groups as needed, all healthy. */
+  readonly allUp: boolean;
+}
+
 /**
- * Advances the rollout in `state` by one iteration. `others` are the live groups not of the
- * target version (they set how many target groups are needed), `targets` the target's groups.
+ * Advances the rollout in `versions` by one iteration: a broken target group or a missed
+ * deadline rolls it back; otherwise the bring-up or canary phase takes its next step.
  */
-export function stepRollout(
-  state: ControllerState,
-  spec: PoolSpec,
-  others: readonly PoolGroup[],
-  targets: readonly PoolGroup[],
-  profile: ProfileSnapshot | undefined,
-  now: number,
-): RolloutStep {
-  const r = state.rollout;
-  const idle = { state, creates: 0, probe: [], retire: [] };
-  if (!r) return idle;
-  const liveTargets = targets.filter((g) => g.phase === 'pending' || g.phase === 'running');
+export function stepRollout(versions: VersionsSlice, scene: RolloutScene): RolloutStep {
+  const r = versions.rollout;
+  if (!r) return { versions, creates: 0, probe: [], retire: [] };
+  const { spec, others, targets, profile, probes, now } = scene;
+  const liveTargets = targets.filter(isLive);
   if (others.length === 0 && liveTargets.length === 0) {
+    const reason = 'completed: the pool had no groups, new ones start on the new version';
     return {
-      ...idle,
-      state: commit(
-        state,
-        r,
-        now,
-        'completed: the pool had no groups, new ones start on the new version',
-      ),
+      versions: commit(versions, r, now, reason),
+      creates: 0,
+      probe: [],
+      retire: [],
       note: `rollout of ${r.target.id}: nothing to replace`,
     };
   }
-  const verdicts = targets.map((g) => ({ g, h: health(g, spec, profile, state.probes, now) }));
+  const verdicts = targets.map((g) => ({ g, h: health(g, spec, profile, probes, now) }));
   const broken = verdicts.find((v) => v.h.failed !== undefined);
-  if (broken) return rollback(state, r, `group ${broken.g.name}: ${broken.h.failed ?? ''}`, now);
+  if (broken) return rollback(versions, r, `group ${broken.g.name}: ${broken.h.failed ?? ''}`, now);
   const needed = others.length;
   const healthy = verdicts.filter((v) => v.h.healthy).length;
   if (r.phase === 'bringUp' && healthy < needed && now > r.deadline) {
     const waiting = verdicts.filter((v) => !v.h.healthy).map((v) => `${v.g.name}: ${v.h.detail}`);
-    return rollback(
-      state,
-      r,
-      `${healthy} of ${needed} new groups healthy after ${spec.rollout.healthyTimeoutSeconds} s${waiting.length ? ` (${waiting.slice(0, 3).join('; ')})` : ''}`,
-      now,
-    );
+    const detail = waiting.length ? ` (${waiting.slice(0, 3).join('; ')})` : '';
+    const reason = `${healthy} of ${needed} new groups healthy after ${spec.rollout.healthyTimeoutSeconds} s${detail}`;
+    return rollback(versions, r, reason, now);
   }
   // Create more targets while fewer than the others, at most maxSurgePercent of them in flight.
   const surge = Math.max(1, Math.ceil((needed * spec.rollout.maxSurgePercent) / 100));
   const inFlight = liveTargets.filter((g) => g.phase === 'pending').length;
-  const creates = Math.max(0, Math.min(needed - liveTargets.length, surge - inFlight));
-  const probe =
-    !spec.trafficManager && hasPorts(spec)
-      ? verdicts.filter((v) => v.g.phase === 'running' && !v.h.healthy).map((v) => v.g)
-      : [];
-  const allUp = liveTargets.length >= needed && healthy >= needed;
+  const progress: Progress = {
+    needed,
+    healthy,
+    creates: Math.max(0, Math.min(needed - liveTargets.length, surge - inFlight)),
+    probe:
+      !spec.trafficManager && hasPorts(spec)
+        ? verdicts.filter((v) => v.g.phase === 'running' && !v.h.healthy).map((v) => v.g)
+        : [],
+    allUp: liveTargets.length >= needed && healthy >= needed,
+  };
+  return r.phase === 'bringUp'
+    ? bringUp(versions, r, scene, progress)
+    : canary(versions, r, scene, progress);
+}
 
-  if (r.phase === 'bringUp') {
-    if (!allUp) {
-      return {
-        state,
-        creates,
-        probe,
-        retire: [],
-        note: `rollout of ${r.target.id}: ${healthy} of ${needed} new groups healthy`,
-      };
-    }
-    if (spec.trafficManager && spec.rollout.canary.length > 0) {
-      return {
-        state: { ...state, rollout: { ...r, phase: 'canary', step: 0, phaseSince: now } },
-        creates: 0,
-        probe: [],
-        retire: [],
-        note: `rollout of ${r.target.id}: healthy, canary step 1 at ${spec.rollout.canary[0]?.weightPercent ?? 0}%`,
-      };
-    }
+/** Bring-up: create and health-check the target; once all are up, start the canary or shift. */
+function bringUp(
+  versions: VersionsSlice,
+  r: Rollout,
+  { spec, others, now }: RolloutScene,
+  { needed, healthy, creates, probe, allUp }: Progress,
+): RolloutStep {
+  if (!allUp) {
+    const note = `rollout of ${r.target.id}: ${healthy} of ${needed} new groups healthy`;
+    return { versions, creates, probe, retire: [], note };
+  }
+  if (spec.trafficManager && spec.rollout.canary.length > 0) {
     return {
-      state: commit(state, r, now, 'completed'),
+      versions: { ...versions, rollout: { ...r, phase: 'canary', step: 0, phaseSince: now } },
       creates: 0,
       probe: [],
-      retire: others,
-      note: `rollout of ${r.target.id}: shifting all traffic`,
+      retire: [],
+      note: `rollout of ${r.target.id}: healthy, canary step 1 at ${spec.rollout.canary[0]?.weightPercent ?? 0}%`,
     };
   }
+  return shift(versions, r, others, now);
+}
 
-  // Canary: hold each step for its bake time; keep the target's group count in step with the pool.
+/** Canary: hold each step for its bake time, keeping the target's group count in step with the pool. */
+function canary(
+  versions: VersionsSlice,
+  r: Rollout,
+  { spec, others, now }: RolloutScene,
+  { needed, creates, allUp }: Progress,
+): RolloutStep {
+  const held = (note: string): RolloutStep => ({ versions, creates, probe: [], retire: [], note });
   const step = spec.rollout.canary[r.step];
   if (step && now - r.phaseSince < step.bakeSeconds * 1000) {
-    return {
-      state,
-      creates,
-      probe: [],
-      retire: [],
-      note: `rollout of ${r.target.id}: canary at ${step.weightPercent}%`,
-    };
+    return held(`rollout of ${r.target.id}: canary at ${step.weightPercent}%`);
   }
   if (r.step + 1 < spec.rollout.canary.length) {
     const nextStep = spec.rollout.canary[r.step + 1];
     return {
-      state: { ...state, rollout: { ...r, step: r.step + 1, phaseSince: now } },
+      versions: { ...versions, rollout: { ...r, step: r.step + 1, phaseSince: now } },
       creates,
       probe: [],
       retire: [],
@@ -274,15 +302,19 @@ export function stepRollout(
     };
   }
   if (!allUp)
-    return {
-      state,
-      creates,
-      probe: [],
-      retire: [],
-      note: `rollout of ${r.target.id}: waiting for ${needed} healthy groups to shift`,
-    };
+    return held(`rollout of ${r.target.id}: waiting for ${needed} healthy groups to shift`);
+  return shift(versions, r, others, now);
+}
+
+/** The target takes all traffic: it becomes the stable version and the others retire. */
+function shift(
+  versions: VersionsSlice,
+  r: Rollout,
+  others: readonly PoolGroup[],
+  now: number,
+): RolloutStep {
   return {
-    state: commit(state, r, now, 'completed'),
+    versions: commit(versions, r, now, 'completed'),
     creates: 0,
     probe: [],
     retire: others,
@@ -291,26 +323,26 @@ export function stepRollout(
 }
 
 /** The share of traffic (percent) the target gets now: 0 while checking, the canary step's after. */
-export function targetShare(state: ControllerState, spec: PoolSpec): number {
-  const r = state.rollout;
+export function targetShare(versions: VersionsSlice, spec: PoolSpec): number {
+  const r = versions.rollout;
   if (!r || r.phase === 'bringUp') return 0;
   return spec.rollout.canary[r.step]?.weightPercent ?? 0;
 }
 
-function commit(state: ControllerState, r: Rollout, now: number, reason: string): ControllerState {
-  const { rollout: _done, ...rest } = state;
+function commit(versions: VersionsSlice, r: Rollout, now: number, reason: string): VersionsSlice {
+  const { rollout: _done, ...rest } = versions;
   const outcome: RolloutOutcome = { id: r.target.id, outcome: 'completed', reason, at: now };
   return { ...rest, version: r.target, lastRollout: outcome };
 }
 
-function rollback(state: ControllerState, r: Rollout, reason: string, now: number): RolloutStep {
-  const { rollout: _failed, ...rest } = state;
+function rollback(versions: VersionsSlice, r: Rollout, reason: string, now: number): RolloutStep {
+  const { rollout: _failed, ...rest } = versions;
   return {
-    state: {
+    versions: {
       ...rest,
       lastRollout: { id: r.target.id, outcome: 'rolledBack', reason, at: now },
       badVersions: appendBounded(
-        state.badVersions,
+        versions.badVersions,
         { id: r.target.id, reason, at: now },
         BAD_VERSIONS,
       ),

@@ -1,71 +1,111 @@
 import type { AzureFailure } from '../azure/errors';
 import type { PoolSpec } from '../config/poolSpec';
+import type { Backoff } from '../policy/backoff';
+import { noBackoff } from '../policy/backoff';
 import type { DrainMemory } from '../policy/drain';
 import { emptyDrainMemory } from '../policy/drain';
 import type { HealthRecord } from '../policy/groups';
 import type { KedaMemory } from '../policy/keda';
 import { emptyKedaMemory } from '../policy/keda';
 import type { PoolVersion } from '../policy/version';
+import type { DepthReading, Push, Trigger } from './signal';
 
-/** Name of the pool controller orchestration. */
-export const CONTROLLER_ORCHESTRATION = 'poolController';
-/** Name of the external event every signal to a controller travels as. */
-export const SIGNAL_EVENT = 'signal';
-
-/** The controller's instance id: derived from the pool name, so there is one writer per pool. */
-export function controllerInstanceId(pool: string): string {
-  return `surge-pool-${pool}`;
+/**
+ * Everything a controller carries from one iteration to the next and across continueAsNew, in
+ * one slice per stage of `decide` (signals → fleet → versions → scale → plan, then the log).
+ * Each slice is written only by its stage's module; the others read it. Plain JSON: the state
+ * travels through orchestration history.
+ */
+export interface ControllerState {
+  readonly pool: string;
+  readonly signals: SignalsSlice;
+  readonly fleet: FleetSlice;
+  readonly versions: VersionsSlice;
+  readonly scale: ScaleSlice;
+  readonly plan: PlanSlice;
+  readonly log: LogSlice;
 }
 
-/** A depth reading of the pool's entity, taken at `at` (ms since epoch). */
-export interface DepthSample {
+/** A state after its first look at the pool: the spec is known. */
+export type LookedState = ControllerState & { readonly fleet: ObservedFleet };
+
+/** Signals folded in and waiting for the next look (signals.ts). */
+export interface SignalsSlice {
+  readonly paused?: { readonly since: number; readonly reason?: string };
+  readonly override?: { readonly count: number; readonly until: number; readonly reason?: string };
+  /** Pushes received but not yet acted on (they need the spec, which comes with a look). */
+  readonly pendingPushes: readonly Push[];
+  /** The newest depth reading. */
+  readonly depth?: DepthReading;
+  /** Readings received since the last look, not yet fed to the drain estimators. */
+  readonly unlearned: readonly DepthReading[];
+  /** Depth reads failed in a row, and the last failure's message. */
+  readonly depthFailures: number;
+  readonly depthError?: string;
+}
+
+/** The pool as the last look saw it (fleet.ts): nothing yet, or its spec and its groups' health. */
+export type FleetSlice = { readonly observed: false } | ObservedFleet;
+
+/** What a look at the pool leaves behind. */
+export interface ObservedFleet {
+  readonly observed: true;
+  /** When the last look happened (ms). */
   readonly at: number;
-  readonly active: number;
-  readonly deadLetter: number;
-  readonly scheduled: number;
+  /**
+   * The pool spec at the last look, and its hash (observePool leaves an unchanged spec out).
+   * Its knobs pace the next wait and judge signals without I/O.
+   */
+  readonly spec: PoolSpec;
+  readonly specHash: string;
+  /** The profile's DNS TTL at the last look (seconds): how long a disabled endpoint may still get traffic. */
+  readonly dnsTtlSeconds?: number;
+  /** Per group: its phase when last read (instance views are re-read only now and then). */
+  readonly health: Readonly<Record<string, HealthRecord>>;
+  /** Consecutive failed creates or replaced groups, and no creates before `until`. */
+  readonly backoff: Backoff;
 }
 
-/** What reaches a controller as the external event "signal". */
-export type ControllerSignal =
-  /** The depth watch read the pool's queue. */
-  | ({ readonly kind: 'depth' } & DepthSample)
-  /** The depth watch could not read it. */
-  | { readonly kind: 'depthFailed'; readonly at: number; readonly error: string }
-  /** A push signal (Event Grid, alert, API): look now and read the depth directly. */
-  | {
-      readonly kind: 'wake';
-      readonly at: number;
-      readonly source: string;
-      readonly detail?: string;
-    }
-  /** The scale-in tick: the only time scale-in is evaluated. */
-  | { readonly kind: 'scaleIn'; readonly at: number }
-  | { readonly kind: 'pause'; readonly at: number; readonly reason?: string }
-  | { readonly kind: 'resume'; readonly at: number }
-  /** A registry push that matches the pool's follow filter: roll to this digest. */
-  | {
-      readonly kind: 'push';
-      readonly at: number;
-      readonly push: {
-        readonly eventId: string;
-        readonly registry: string;
-        readonly repository: string;
-        readonly tag?: string;
-        readonly digest: string;
-      };
-    }
-  /** Hold `count` groups for `seconds`, whatever the policy says. */
-  | {
-      readonly kind: 'override';
-      readonly at: number;
-      readonly count: number;
-      readonly seconds: number;
-      readonly reason?: string;
-    }
-  | { readonly kind: 'clearOverride'; readonly at: number };
+/** Versions and rollouts (versions.ts). */
+export interface VersionsSlice {
+  /** The stable version: what new groups get (outside a rollout's bring-up). */
+  readonly version?: PoolVersion;
+  /** The images the pool spec named when last seen: an edit of them rolls out like a push. */
+  readonly specVersion?: PoolVersion;
+  readonly rollout?: Rollout;
+  readonly lastRollout?: RolloutOutcome;
+  /** Digests that failed a rollout: a later push of the same digest does not roll again. */
+  readonly badVersions: readonly BadVersion[];
+  /** Recent push event ids, so a redelivered event has one effect. */
+  readonly seenPushes: readonly string[];
+}
 
-/** What woke the controller for an iteration. */
-export type Trigger = 'timer' | ControllerSignal['kind'];
+/** The scaling policies' memory (scale.ts): plain JSON, as each policy returns it. */
+export interface ScaleSlice {
+  readonly drain: DrainMemory;
+  readonly keda: KedaMemory;
+  /** The group count decided at the last look. */
+  readonly desired?: number;
+}
+
+/** What the writes left to follow up (plan.ts). */
+export interface PlanSlice {
+  /** The pool's groups as planned by the last look (the writes being sent), for status and pacing. */
+  readonly counts?: GroupCounts;
+  /** Groups whose traffic is off, deleted once their drain time has passed. */
+  readonly retiring: readonly Retiring[];
+  /** Last HTTP probe of groups being health-checked without Traffic Manager. */
+  readonly probes: Readonly<Record<string, ProbeRecord>>;
+}
+
+/** The status log (log.ts): recent decisions and errors, newest last. */
+export interface LogSlice {
+  readonly lastDecision?: Decision;
+  /** At most MAX_DECISIONS; a decision that repeats the last one is not appended. */
+  readonly decisions: readonly Decision[];
+  /** At most MAX_ERRORS. */
+  readonly errors: readonly StatusError[];
+}
 
 /** One decision, as the pool status shows it. */
 export interface Decision {
@@ -92,7 +132,7 @@ export interface StatusError {
   readonly message: string;
 }
 
-/** Counts of the pool's groups at the last observation. */
+/** Counts of the pool's groups. */
 export interface GroupCounts {
   readonly running: number;
   readonly pending: number;
@@ -127,67 +167,24 @@ export interface RolloutOutcome {
   readonly at: number;
 }
 
+/** A digest that failed a rollout. */
+export interface BadVersion {
+  readonly id: string;
+  readonly reason: string;
+  readonly at: number;
+}
+
 /** A group whose traffic was turned off; it is deleted once `until` has passed (DNS TTL + drain). */
 export interface Retiring {
   readonly name: string;
   readonly until: number;
 }
 
-/**
- * Everything a controller carries from one iteration to the next and across continueAsNew.
- * Plain JSON: it travels through orchestration history.
- */
-export interface ControllerState {
-  readonly pool: string;
-  readonly paused?: { readonly since: number; readonly reason?: string };
-  readonly override?: { readonly count: number; readonly until: number; readonly reason?: string };
-  /** The stable version: what new groups get (outside a rollout's bring-up). */
-  readonly version?: PoolVersion;
-  /** The images the pool spec named when last seen: an edit of them rolls out like a push. */
-  readonly specVersion?: PoolVersion;
-  /** Pushes received but not yet acted on (they need the spec, which comes with the observation). */
-  readonly pendingPushes: readonly Extract<ControllerSignal, { kind: 'push' }>['push'][];
-  /** The profile's DNS TTL at the last look (seconds): how long a disabled endpoint may still get traffic. */
-  readonly dnsTtlSeconds?: number;
-  readonly rollout?: Rollout;
-  readonly lastRollout?: RolloutOutcome;
-  /** Digests that failed a rollout: a later push of the same digest does not roll again. */
-  readonly badVersions: readonly {
-    readonly id: string;
-    readonly reason: string;
-    readonly at: number;
-  }[];
-  /** Recent push event ids, so a redelivered event has one effect. */
-  readonly seenPushes: readonly string[];
-  readonly retiring: readonly Retiring[];
-  /** Last HTTP probe of groups being health-checked without Traffic Manager. */
-  readonly probes: Readonly<
-    Record<string, { readonly ok: boolean; readonly at: number; readonly detail: string }>
-  >;
-  readonly depth?: DepthSample;
-  /** Depth samples received since the last decision, not yet fed to the drain estimators. */
-  readonly unlearned: readonly DepthSample[];
-  readonly depthFailures: number;
-  readonly depthError?: string;
-  readonly drain: DrainMemory;
-  readonly keda: KedaMemory;
-  readonly health: Readonly<Record<string, HealthRecord>>;
-  /** Consecutive failed creates or replaced groups, and no creates before `until`. */
-  readonly backoff: { readonly failures: number; readonly until: number };
-  readonly counts?: GroupCounts;
-  /**
-   * The pool spec at the last observation, and its hash (observePool leaves an unchanged spec
-   * out). Its knobs pace the next wait and judge signals without I/O.
-   */
-  readonly spec?: PoolSpec;
-  readonly specHash?: string;
-  readonly desired?: number;
-  readonly lastDecision?: Decision;
-  readonly observedAt?: number;
-  /** Newest last, at most MAX_ERRORS. */
-  readonly errors: readonly StatusError[];
-  /** Newest last, at most MAX_DECISIONS. */
-  readonly decisions: readonly Decision[];
+/** The answer of the last HTTP probe of a group. */
+export interface ProbeRecord {
+  readonly ok: boolean;
+  readonly at: number;
+  readonly detail: string;
 }
 
 /** How many recent errors the status keeps. */
@@ -199,34 +196,25 @@ export const MAX_DECISIONS = 10;
 export function initialState(pool: string): ControllerState {
   return {
     pool,
-    unlearned: [],
-    depthFailures: 0,
-    drain: emptyDrainMemory,
-    keda: emptyKedaMemory,
-    health: {},
-    badVersions: [],
-    pendingPushes: [],
-    seenPushes: [],
-    retiring: [],
-    probes: {},
-    backoff: { failures: 0, until: 0 },
-    errors: [],
-    decisions: [],
+    signals: { pendingPushes: [], unlearned: [], depthFailures: 0 },
+    fleet: { observed: false },
+    versions: { badVersions: [], seenPushes: [] },
+    scale: { drain: emptyDrainMemory, keda: emptyKedaMemory },
+    plan: { retiring: [], probes: {} },
+    log: { decisions: [], errors: [] },
   };
 }
 
-/**
- * A state carried over from an earlier version of Surge may lack fields added since: fill them
- * with their initial values, so an upgrade never breaks a running controller.
- */
-export function withDefaults(state: ControllerState): ControllerState {
-  return { ...initialState(state.pool), ...state };
+/** The fleet slice of a first look: no health known, no backoff. */
+export function firstSight(spec: PoolSpec, specHash: string, at: number): ObservedFleet {
+  return { observed: true, at, spec, specHash, health: {}, backoff: noBackoff };
 }
 
 /** What the controller orchestration is started (and continued-as-new) with. */
 export interface ControllerInput {
   readonly pool: string;
-  readonly state?: ControllerState;
+  /** The state carried over; `unknown` because an earlier Surge may have written another shape. */
+  readonly state?: unknown;
 }
 
 /** Appends to a bounded list, dropping the oldest. */

@@ -1,5 +1,12 @@
 import { startupOf, throughputOf } from '../policy/drain';
-import type { ControllerState, Decision, GroupCounts, StatusError } from './state';
+import type {
+  ControllerState,
+  Decision,
+  GroupCounts,
+  Rollout,
+  SignalsSlice,
+  StatusError,
+} from './state';
 
 /**
  * The pool status a controller publishes as its custom status (and the pools API returns):
@@ -70,69 +77,73 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** The status to publish for a controller state. */
 export function statusOf(state: ControllerState, now: number): PoolStatus {
-  const d = state.drain;
-  const drainSpec = state.spec?.scaling.mode === 'drain' ? state.spec.scaling : undefined;
+  const { signals, fleet, versions, scale, plan, log } = state;
   return {
     pool: state.pool,
-    paused: state.paused
+    paused: signals.paused
       ? {
-          since: iso(state.paused.since),
-          ...(state.paused.reason ? { reason: state.paused.reason } : {}),
+          since: iso(signals.paused.since),
+          ...(signals.paused.reason ? { reason: signals.paused.reason } : {}),
         }
       : null,
-    override:
-      state.override && state.override.until > now
-        ? {
-            count: state.override.count,
-            until: iso(state.override.until),
-            ...(state.override.reason ? { reason: state.override.reason } : {}),
-          }
-        : null,
-    desired: state.desired ?? null,
-    version: state.version?.id ?? null,
-    groups: state.counts ?? null,
-    depth: state.depth
+    override: overrideOf(signals, now),
+    desired: scale.desired ?? null,
+    version: versions.version?.id ?? null,
+    groups: plan.counts ?? null,
+    depth: signals.depth
       ? {
-          active: state.depth.active,
-          deadLetter: state.depth.deadLetter,
-          scheduled: state.depth.scheduled,
-          at: iso(state.depth.at),
+          active: signals.depth.active,
+          deadLetter: signals.depth.deadLetter,
+          scheduled: signals.depth.scheduled,
+          at: iso(signals.depth.at),
         }
       : null,
-    depthFailures: state.depthFailures,
-    depthError: state.depthError ?? null,
-    estimates: drainSpec
-      ? {
-          arrivalPerSecond: d.arrivalRate ?? null,
-          throughputPerGroup: throughputOf(d, drainSpec),
-          startupSeconds: startupOf(d, drainSpec),
-          learned: {
-            throughput: d.throughput !== undefined,
-            startup: d.startupSeconds !== undefined,
-          },
-        }
+    depthFailures: signals.depthFailures,
+    depthError: signals.depthError ?? null,
+    estimates: estimatesOf(state),
+    backoffUntil: fleet.observed && fleet.backoff.until > now ? iso(fleet.backoff.until) : null,
+    rollout: rolloutOf(versions.rollout),
+    lastRollout: versions.lastRollout
+      ? { ...versions.lastRollout, at: iso(versions.lastRollout.at) }
       : null,
-    backoffUntil: state.backoff.until > now ? iso(state.backoff.until) : null,
-    rollout: state.rollout
-      ? {
-          target: state.rollout.target.id,
-          from: state.rollout.from.id,
-          images: state.rollout.target.images,
-          phase: state.rollout.phase,
-          step: state.rollout.phase === 'canary' ? state.rollout.step + 1 : null,
-          startedAt: iso(state.rollout.startedAt),
-          deadline: iso(state.rollout.deadline),
-        }
-      : null,
-    lastRollout: state.lastRollout ? { ...state.lastRollout, at: iso(state.lastRollout.at) } : null,
-    badVersions: state.badVersions.map((b) => ({ ...b, at: iso(b.at) })),
-    retiring: state.retiring.map((r) => ({ name: r.name, until: iso(r.until) })),
-    lastDecision: state.lastDecision
-      ? { ...state.lastDecision, at: iso(state.lastDecision.at) }
-      : null,
-    recentDecisions: state.decisions.map((x) => ({ ...x, at: iso(x.at) })),
-    errors: state.errors.map((e) => ({ ...e, at: iso(e.at) })),
-    observedAt: state.observedAt !== undefined ? iso(state.observedAt) : null,
+    badVersions: versions.badVersions.map((b) => ({ ...b, at: iso(b.at) })),
+    retiring: plan.retiring.map((r) => ({ name: r.name, until: iso(r.until) })),
+    lastDecision: log.lastDecision ? { ...log.lastDecision, at: iso(log.lastDecision.at) } : null,
+    recentDecisions: log.decisions.map((x) => ({ ...x, at: iso(x.at) })),
+    errors: log.errors.map((e) => ({ ...e, at: iso(e.at) })),
+    observedAt: fleet.observed ? iso(fleet.at) : null,
+  };
+}
+
+function overrideOf(signals: SignalsSlice, now: number): PoolStatus['override'] {
+  const o = signals.override;
+  if (!o || o.until <= now) return null;
+  return { count: o.count, until: iso(o.until), ...(o.reason ? { reason: o.reason } : {}) };
+}
+
+/** What the drain policy has learned (null for other policies or before the spec is known). */
+function estimatesOf({ fleet, scale }: ControllerState): PoolStatus['estimates'] {
+  if (!fleet.observed || fleet.spec.scaling.mode !== 'drain') return null;
+  const d = scale.drain;
+  const spec = fleet.spec.scaling;
+  return {
+    arrivalPerSecond: d.arrivalRate ?? null,
+    throughputPerGroup: throughputOf(d, spec),
+    startupSeconds: startupOf(d, spec),
+    learned: { throughput: d.throughput !== undefined, startup: d.startupSeconds !== undefined },
+  };
+}
+
+function rolloutOf(r: Rollout | undefined): PoolStatus['rollout'] {
+  if (!r) return null;
+  return {
+    target: r.target.id,
+    from: r.from.id,
+    images: r.target.images,
+    phase: r.phase,
+    step: r.phase === 'canary' ? r.step + 1 : null,
+    startedAt: iso(r.startedAt),
+    deadline: iso(r.deadline),
   };
 }
 
@@ -143,15 +154,16 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
  * override, a create backoff or a retiring group's drain ends; otherwise after reconcileSeconds.
  */
 export function nextWakeAt(state: ControllerState, now: number): number {
-  const pacing = state.spec?.controller;
-  if (pacing === undefined) return now;
-  const pending = (state.counts?.pending ?? 0) + (state.counts?.deleting ?? 0);
+  const { fleet, plan, signals } = state;
+  if (!fleet.observed) return now;
+  const pacing = fleet.spec.controller;
+  const pending = (plan.counts?.pending ?? 0) + (plan.counts?.deleting ?? 0);
   // While a rollout runs it is polled like groups being created: health and bake times move on.
-  const busy = pending > 0 || state.rollout !== undefined;
+  const busy = pending > 0 || state.versions.rollout !== undefined;
   let at = now + (busy ? pacing.provisioningPollSeconds : pacing.reconcileSeconds) * 1000;
-  for (const r of state.retiring) at = Math.min(at, Math.max(now, r.until));
-  if (state.override && state.override.until > now) at = Math.min(at, state.override.until);
-  if (state.backoff.until > now) at = Math.min(at, state.backoff.until);
+  for (const r of plan.retiring) at = Math.min(at, Math.max(now, r.until));
+  if (signals.override && signals.override.until > now) at = Math.min(at, signals.override.until);
+  if (fleet.backoff.until > now) at = Math.min(at, fleet.backoff.until);
   return at;
 }
 
@@ -160,8 +172,10 @@ export function nextWakeAt(state: ControllerState, now: number): number {
  * instance view (one ARM read each). Example: refresh 60 s, a group checked 20 s ago is skipped.
  */
 export function freshRunningGroups(state: ControllerState, now: number): string[] {
-  const refreshMs = (state.spec?.controller.instanceViewRefreshSeconds ?? 0) * 1000;
-  return Object.entries(state.health)
+  const fleet = state.fleet;
+  if (!fleet.observed) return [];
+  const refreshMs = fleet.spec.controller.instanceViewRefreshSeconds * 1000;
+  return Object.entries(fleet.health)
     .filter(([, h]) => h.phase === 'running' && now - h.checkedAt < refreshMs)
     .map(([name]) => name)
     .sort();

@@ -1,6 +1,7 @@
 import type { DurableClient } from 'durable-functions';
-import type { ControllerInput, ControllerSignal } from '../controller/state';
-import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, controllerInstanceId } from '../controller/state';
+import type { ControllerSignal } from '../controller/signal';
+import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, controllerInstanceId } from '../controller/signal';
+import type { ControllerInput } from '../controller/state';
 import type { PoolStatus } from '../controller/status';
 
 /** A controller as the Durable task hub reports it. */

@@ -1,6 +1,6 @@
 import type { HttpResponseInit } from '@azure/functions';
 import type { PoolsConfig } from '../config/pools';
-import type { ControllerSignal } from '../controller/state';
+import type { ControllerSignal } from '../controller/signal';
 import type { Controllers } from '../durable/controllers';
 import { problem } from '../webhooks/body';
 

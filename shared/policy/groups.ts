@@ -22,6 +22,11 @@ export interface PoolGroup {
   readonly fqdn?: string;
 }
 
+/** True for a group that counts toward capacity: pending (on its way) or running. */
+export function isLive(group: Pick<PoolGroup, 'phase'>): boolean {
+  return group.phase === 'pending' || group.phase === 'running';
+}
+
 /** A group tagged for the pool that Surge did not create under its naming scheme. */
 export interface ForeignGroup {
   readonly name: string;

@@ -89,6 +89,26 @@ export function groupName(pool: string, versionId: string, ordinal: number): str
   return `${pool}-${versionHash(versionId)}-${ordinal}`;
 }
 
+/**
+ * Names for `count` new groups of a version: the lowest ordinals that no existing group (of any
+ * state, any version) uses. Example: groups 0, 1 and 3 exist, 2 new → ordinals 2 and 4. Lowest
+ * first keeps names compact, and a retried create lands on the same name (an idempotent PUT).
+ */
+export function freeNames(
+  pool: string,
+  versionId: string,
+  taken: readonly string[],
+  count: number,
+): string[] {
+  const used = new Set(taken);
+  const names: string[] = [];
+  for (let ordinal = 0; names.length < count; ordinal++) {
+    const name = groupName(pool, versionId, ordinal);
+    if (!used.has(name)) names.push(name);
+  }
+  return names;
+}
+
 /** The ordinal of a group name of this pool and version, or undefined when the name is not ours. */
 export function parseGroupName(pool: string, versionId: string, name: string): number | undefined {
   const prefix = `${pool}-${versionHash(versionId)}-`;

@@ -3,14 +3,14 @@ import type { GroupSnapshot } from '../../shared/azure/ports';
 import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
 import { parsePools } from '../../shared/config/pools';
 import type { Observation } from '../../shared/controller/activities';
-import { decide, receive, recordResults } from '../../shared/controller/decide';
-import type {
-  ControllerSignal,
-  ControllerState,
-  GroupCounts,
-  Trigger,
-} from '../../shared/controller/state';
+import { decide } from '../../shared/controller/decide';
+import { recordResults } from '../../shared/controller/plan';
+import type { ControllerSignal, Trigger } from '../../shared/controller/signal';
+import { receive } from '../../shared/controller/signals';
+import type { ControllerState, GroupCounts } from '../../shared/controller/state';
 import { initialState } from '../../shared/controller/state';
+import type { StateParts } from './states';
+import { observedFleet, stateWith } from './states';
 import { nextWakeAt, statusOf } from '../../shared/controller/status';
 import { groupName, specVersion } from '../../shared/policy/version';
 
@@ -94,7 +94,7 @@ function depth(active: number): ControllerSignal {
 interface Case {
   label: string;
   spec?: PoolSpec;
-  state?: Partial<ControllerState>;
+  state?: StateParts;
   signal?: ControllerSignal;
   groups: GroupSnapshot[] | undefined;
   expected: { creates: string[]; deletes: string[]; desired: number | undefined; reason: RegExp };
@@ -103,7 +103,7 @@ interface Case {
 /** Receives the case's signal, decides, and reports the parts a case checks. */
 function run(c: Case) {
   const spec = c.spec ?? poolSpec();
-  const base: ControllerState = { ...initialState('orders'), ...c.state };
+  const base: ControllerState = stateWith(initialState('orders'), c.state ?? {});
   const received = receive(base, c.signal, NOW);
   const trigger: Trigger = c.signal?.kind ?? 'timer';
   const decided = decide(received.state, observation(spec, c.groups), trigger, NOW);
@@ -112,11 +112,11 @@ function run(c: Case) {
     deletes: decided.actions
       .filter((a) => a.kind === 'delete')
       .map((a) => `${a.input.name} (${a.input.reason})`),
-    desired: decided.state.desired,
+    desired: decided.state.scale.desired,
     reason:
       decided.decision?.reason ??
-      decided.state.lastDecision?.reason ??
-      decided.state.errors.at(-1)?.message ??
+      decided.state.log.lastDecision?.reason ??
+      decided.state.log.errors.at(-1)?.message ??
       '',
   };
 }
@@ -169,7 +169,7 @@ describe('decide', () => {
     },
     {
       label: 'on the tick, scale-in removes the youngest, at most half per step',
-      state: { depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+      state: { signals: { depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } } },
       signal: { kind: 'scaleIn', at: NOW },
       groups: [group(0), group(1), group(2), group(3, 'creating')],
       expected: {
@@ -182,8 +182,10 @@ describe('decide', () => {
     {
       label: 'a paused pool changes nothing, not even failed groups',
       state: {
-        paused: { since: NOW - 1000 },
-        depth: { at: NOW, active: 5000, deadLetter: 0, scheduled: 0 },
+        signals: {
+          paused: { since: NOW - 1000 },
+          depth: { at: NOW, active: 5000, deadLetter: 0, scheduled: 0 },
+        },
       },
       groups: [group(0), group(1, 'failed')],
       expected: { creates: [], deletes: [], desired: 1, reason: /^paused/ },
@@ -191,7 +193,7 @@ describe('decide', () => {
     {
       label: 'a manual override holds its count and scales in at once',
       signal: { kind: 'override', at: NOW, count: 1, seconds: 600 },
-      state: { depth: { at: NOW, active: 5000, deadLetter: 0, scheduled: 0 } },
+      state: { signals: { depth: { at: NOW, active: 5000, deadLetter: 0, scheduled: 0 } } },
       groups: [group(0), group(1), group(2)],
       expected: {
         creates: [],
@@ -222,7 +224,7 @@ describe('decide', () => {
     },
     {
       label: 'creates wait out a failure backoff',
-      state: { backoff: { failures: 2, until: NOW + 30_000 } },
+      state: { fleet: { backoff: { failures: 2, until: NOW + 30_000 } } },
       signal: depth(2000),
       groups: [],
       expected: {
@@ -235,9 +237,11 @@ describe('decide', () => {
     {
       label: 'an unreadable depth holds the pool (KEDA-style fallback)',
       state: {
-        depth: { at: NOW, active: 9999, deadLetter: 0, scheduled: 0 },
-        depthFailures: 3,
-        depthError: 'namespace unreachable',
+        signals: {
+          depth: { at: NOW, active: 9999, deadLetter: 0, scheduled: 0 },
+          depthFailures: 3,
+          depthError: 'namespace unreachable',
+        },
       },
       groups: [group(0), group(1)],
       expected: {
@@ -284,7 +288,7 @@ describe('decide', () => {
     const state = receive(initialState('orders'), depth(37), NOW).state;
     const decided = decide(state, observation(spec, [group(0)]), 'depth', NOW);
     expect(decided.actions).toHaveLength(4); // 1 → 5: Pods policy (start 1 + 4) beats Percent (2)
-    expect(decided.state.lastDecision?.reason).toMatch(
+    expect(decided.state.log.lastDecision?.reason).toMatch(
       /^keda: HPA: ceil\(37 active \/ 5 per group\) = 8, limited to 5/,
     );
   });
@@ -296,7 +300,7 @@ describe('decide', () => {
       tags: { ...group(0).tags, 'surge-created': new Date(NOW - 100_000).toISOString() },
     };
     const first = decide(
-      { ...initialState('orders'), backoff: { failures: 1, until: 0 } },
+      stateWith(initialState('orders'), { fleet: { backoff: { failures: 1, until: 0 } } }),
       observation(spec, [pending]),
       'timer',
       NOW - 50_000,
@@ -319,7 +323,7 @@ describe('decide', () => {
       },
     };
     const second = decide(first, observation(spec, [up]), 'timer', NOW).state;
-    expect({ startup: second.drain.startupSeconds, backoff: second.backoff }).toEqual({
+    expect({ startup: second.scale.drain.startupSeconds, backoff: second.fleet.backoff }).toEqual({
       startup: 45,
       backoff: { failures: 0, until: 0 },
     });
@@ -350,10 +354,10 @@ describe('decide', () => {
         message: 'not available in the location',
       },
     };
-    const once = recordResults(state, [action], [failure], spec, NOW);
-    const twice = recordResults(once, [action], [failure], spec, NOW);
-    const thrice = recordResults(twice, [action], [failure], spec, NOW);
-    expect([once.backoff, twice.backoff, thrice.backoff]).toEqual([
+    const once = recordResults(state, [action], [failure], NOW);
+    const twice = recordResults(once, [action], [failure], NOW);
+    const thrice = recordResults(twice, [action], [failure], NOW);
+    expect([once.fleet.backoff, twice.fleet.backoff, thrice.fleet.backoff]).toEqual([
       { failures: 1, until: NOW },
       { failures: 2, until: NOW + 30_000 },
       { failures: 3, until: NOW + 60_000 },
@@ -381,40 +385,44 @@ describe('decide', () => {
     {
       label: 'groups being created: poll soon',
       state: {
-        spec: poolSpec(),
-        counts: { running: 1, pending: 2, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+        fleet: { spec: poolSpec() },
+        plan: {
+          counts: { running: 1, pending: 2, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+        },
       },
       at: NOW + 10_000,
     },
     {
       label: 'steady: reconcile',
       state: {
-        spec: poolSpec(),
-        counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+        fleet: { spec: poolSpec() },
+        plan: {
+          counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+        },
       },
       at: NOW + 300_000,
     },
     {
       label: 'an override ending first',
       state: {
-        spec: poolSpec(),
-        override: { count: 1, until: NOW + 60_000 },
+        fleet: { spec: poolSpec() },
+        signals: { override: { count: 1, until: NOW + 60_000 } },
       },
       at: NOW + 60_000,
     },
-  ])('wakes on its own: $label', ({ state, at }) => {
-    expect(nextWakeAt({ ...initialState('orders'), ...state }, NOW)).toBe(at);
+  ])('wakes on its own: $label', ({ state, at }: { state: StateParts; at: number }) => {
+    expect(nextWakeAt(stateWith(initialState('orders'), state), NOW)).toBe(at);
   });
 });
 
 describe('judgeLook: whether a depth reading needs a look at the pool', () => {
-  const steady: ControllerState = {
-    ...initialState('orders'),
-    observedAt: NOW - 20_000,
-    spec: poolSpec(),
-    counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: { [V]: 3 } },
-    drain: { ...initialState('orders').drain, arrivalRate: 4 },
-  };
+  const steady: ControllerState = stateWith(initialState('orders'), {
+    fleet: observedFleet(poolSpec(), NOW - 20_000),
+    plan: {
+      counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: { [V]: 3 } },
+    },
+    scale: { drain: { ...initialState('orders').scale.drain, arrivalRate: 4 } },
+  });
   const withReading = (s: ControllerState, active: number) => receive(s, depth(active), NOW);
   it.each([
     // 3 groups at 2/s keep up with 4/s (2.2 groups) and drain 100 within 240 s: no change, no look.
@@ -422,31 +430,34 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
     { label: 'a reading that scales out', state: steady, active: 3000, look: true },
     {
       label: 'groups being created',
-      state: { ...steady, counts: { ...(steady.counts as GroupCounts), pending: 1 } },
+      state: stateWith(steady, {
+        plan: { counts: { ...(steady.plan.counts as GroupCounts), pending: 1 } },
+      }),
       active: 0,
       look: true,
     },
     {
       label: 'health due for a refresh',
-      state: { ...steady, observedAt: NOW - 61_000 },
+      state: stateWith(steady, { fleet: { at: NOW - 61_000 } }),
       active: 0,
       look: true,
     },
     {
       label: 'a rollout in progress',
-      state: {
-        ...steady,
-        rollout: {
-          target: { id: 'x', images: {} },
-          from: { id: V, images: {} },
-          eventId: 'e',
-          startedAt: NOW,
-          phase: 'bringUp' as const,
-          phaseSince: NOW,
-          step: 0,
-          deadline: NOW + 1,
+      state: stateWith(steady, {
+        versions: {
+          rollout: {
+            target: { id: 'x', images: {} },
+            from: { id: V, images: {} },
+            eventId: 'e',
+            startedAt: NOW,
+            phase: 'bringUp' as const,
+            phaseSince: NOW,
+            step: 0,
+            deadline: NOW + 1,
+          },
         },
-      },
+      }),
       active: 0,
       look: true,
     },
@@ -459,29 +470,31 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
     // The steady pool's 3 groups are what arrivals need: nothing to remove.
     {
       label: 'a tick with nothing to remove',
-      state: { ...steady, depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+      state: stateWith(steady, {
+        signals: { depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+      }),
       look: false,
     },
     {
       label: 'a tick when arrivals stopped',
-      state: {
-        ...steady,
-        depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 },
-        drain: { ...steady.drain, arrivalRate: 0 },
-      },
+      state: stateWith(steady, {
+        signals: { depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+        scale: { drain: { ...steady.scale.drain, arrivalRate: 0 } },
+      }),
       look: true,
     },
     {
       label: 'a tick inside the stabilization window of a higher recommendation',
-      state: {
-        ...steady,
-        depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 },
-        drain: {
-          ...steady.drain,
-          arrivalRate: 0,
-          recommendations: [{ at: NOW - 60_000, desired: 3 }],
+      state: stateWith(steady, {
+        signals: { depth: { at: NOW, active: 0, deadLetter: 0, scheduled: 0 } },
+        scale: {
+          drain: {
+            ...steady.scale.drain,
+            arrivalRate: 0,
+            recommendations: [{ at: NOW - 60_000, desired: 3 }],
+          },
         },
-      },
+      }),
       look: false,
     },
   ])('$label: look $look', ({ state, look }) => {
@@ -490,7 +503,7 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
 
   it('records the recommendation of a skipped reading, for scale-in stabilization', () => {
     const { state } = withReading(steady, 0);
-    expect(state.drain.recommendations).toEqual([{ at: NOW, desired: 3 }]);
-    expect(state.unlearned).toHaveLength(1); // learned at the next look
+    expect(state.scale.drain.recommendations).toEqual([{ at: NOW, desired: 3 }]);
+    expect(state.signals.unlearned).toHaveLength(1); // learned at the next look
   });
 });

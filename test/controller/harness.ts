@@ -1,11 +1,11 @@
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
 import { readSettings } from '../../shared/config/settings';
-import type { ControllerSignal } from '../../shared/controller/state';
+import type { ControllerSignal } from '../../shared/controller/signal';
 import {
   CONTROLLER_ORCHESTRATION,
   SIGNAL_EVENT,
   controllerInstanceId,
-} from '../../shared/controller/state';
+} from '../../shared/controller/signal';
 import type { PoolStatus } from '../../shared/controller/status';
 import { installRuntime, newRuntimeMemory } from '../../shared/runtime';
 import { VirtualClock } from '../../local/clock';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ControllerSignal } from '../../shared/controller/state';
-import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT } from '../../shared/controller/state';
+import type { ControllerSignal } from '../../shared/controller/signal';
+import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT } from '../../shared/controller/signal';
 import { installRuntime } from '../../shared/runtime';
 import type { HistoryEvent } from '../../local/durable/history';
 import { h } from '../../local/durable/history';

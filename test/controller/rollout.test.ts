@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
-import type { ControllerSignal } from '../../shared/controller/state';
+import type { ControllerSignal } from '../../shared/controller/signal';
 import { installRuntime } from '../../shared/runtime';
 import { versionHash } from '../../shared/policy/version';
 import { Harness } from './harness';

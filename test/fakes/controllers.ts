@@ -1,4 +1,4 @@
-import type { ControllerSignal } from '../../shared/controller/state';
+import type { ControllerSignal } from '../../shared/controller/signal';
 import type { ControllerRuntime, Controllers } from '../../shared/durable/controllers';
 
 /**

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerSnapshot, GroupSnapshot } from '../../shared/azure/ports';
 import type { HealthRecord, PoolGroup } from '../../shared/policy/groups';
 import { classifyGroups } from '../../shared/policy/groups';
-import { groupName, parseImageRef, specVersion, versionHash } from '../../shared/policy/version';
+import {
+  freeNames,
+  groupName,
+  parseImageRef,
+  specVersion,
+  versionHash,
+} from '../../shared/policy/version';
 import { pickVictims } from '../../shared/policy/victims';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -278,5 +284,18 @@ describe('versions and names', () => {
     expect(name).toMatch(/^[a-z0-9-]{1,63}$/);
     expect(groupName('orders', '1.0', 3)).toBe(`orders-${versionHash('1.0')}-3`);
     expect(versionHash('1.0')).not.toBe(versionHash('1.1'));
+  });
+
+  it.each([
+    { label: 'an empty pool starts at 0', taken: [], count: 2, ordinals: [0, 1] },
+    { label: 'gaps are filled first', taken: [0, 1, 3], count: 2, ordinals: [2, 4] },
+    { label: 'nothing asked, nothing named', taken: [0], count: 0, ordinals: [] },
+  ])('allocates free names: $label', ({ taken, count, ordinals }) => {
+    const names = taken.map((o) => groupName('orders', '1.0', o));
+    // Names of another version never block this version's ordinals.
+    const other = groupName('orders', '0.9', 2);
+    expect(freeNames('orders', '1.0', [...names, other], count)).toEqual(
+      ordinals.map((o) => groupName('orders', '1.0', o)),
+    );
   });
 });

@@ -1,0 +1,34 @@
+import type { ControllerSpec } from '../config/poolSpec';
+
+/** Consecutive failures (failed creates, replaced groups) and when creates may resume (ms). */
+export interface Backoff {
+  readonly failures: number;
+  readonly until: number;
+}
+
+/** No failure in a row: creates go out at once. */
+export const noBackoff: Backoff = { failures: 0, until: 0 };
+
+/**
+ * Counts a failure and sets when creates may resume. The first failure is retried at once (one
+ * failed group is often bad luck); from the second in a row the wait starts at
+ * failureBackoffSeconds and doubles: 30 s, 60 s, 120 s … capped at maxFailureBackoffSeconds.
+ */
+export function bumpBackoff(
+  backoff: Backoff,
+  knobs: Pick<ControllerSpec, 'failureBackoffSeconds' | 'maxFailureBackoffSeconds'>,
+  now: number,
+): Backoff {
+  const failures = backoff.failures + 1;
+  if (failures < 2) return { failures, until: now };
+  const wait = Math.min(
+    knobs.maxFailureBackoffSeconds,
+    knobs.failureBackoffSeconds * 2 ** (failures - 2),
+  );
+  return { failures, until: now + wait * 1000 };
+}
+
+/** True while creates are held back. */
+export function holdsCreates(backoff: Backoff, now: number): boolean {
+  return backoff.until > now;
+}

@@ -1,0 +1,383 @@
+import { describe, expect, it } from 'vitest';
+import type { ProfileSnapshot } from '../../shared/azure/ports';
+import type { PoolSpec } from '../../shared/config/poolSpec';
+import type { FleetView, Look } from '../../shared/controller/fleet';
+import type { ControllerAction, Planned } from '../../shared/controller/plan';
+import { planWrites, recordResults } from '../../shared/controller/plan';
+import type { ScaleOutcome } from '../../shared/controller/scale';
+import type { LookedState, PlanSlice } from '../../shared/controller/state';
+import { firstSight, initialState } from '../../shared/controller/state';
+import type { VersionsOutcome } from '../../shared/controller/versions';
+import type { ForeignGroup, PoolGroup } from '../../shared/policy/groups';
+import { NOW, V1, nameOf, ordersSpec, poolGroup } from './groups';
+
+const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
+const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
+const tmSpec = ordersSpec({
+  group: {
+    containers: [{ name: 'worker', image: `contoso.azurecr.io/worker:${V1}`, ports: [80] }],
+  },
+  trafficManager: { profile: 'orders-tm' },
+});
+const emptyProfile: ProfileSnapshot = { routingMethod: 'Weighted', ttlSeconds: 30, endpoints: [] };
+
+function lookAt(
+  spec: PoolSpec,
+  groups: PoolGroup[],
+  extra: { foreign?: ForeignGroup[]; profile?: ProfileSnapshot } = {},
+): Look {
+  const foreign = extra.foreign ?? [];
+  const view: FleetView = {
+    listed: [...groups.map((g) => g.name), ...foreign.map((f) => f.name)],
+    groups,
+    foreign,
+    ...(extra.profile ? { profile: extra.profile } : {}),
+    running: groups.filter((g) => g.phase === 'running').length,
+    startups: [],
+    counts: {
+      running: 0,
+      pending: 0,
+      failed: 0,
+      deleting: groups.filter((g) => g.phase === 'deleting').length,
+      foreign: 0,
+      byVersion: {},
+    },
+    errors: [],
+  };
+  return { spec, trigger: 'timer', now: NOW, view, retireMs: 45_000 };
+}
+
+function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOutcome {
+  return {
+    versions: { version: v1, badVersions: [], seenPushes: [] },
+    stable: v1,
+    doomed: new Set(),
+    step: { creates: 0, probe: [], retire: [] },
+    retiring: [],
+    notes: [],
+    ...changes,
+  };
+}
+
+function scaleWith(changes: Partial<ScaleOutcome> = {}): ScaleOutcome {
+  return {
+    scale: initialState('orders').scale,
+    desired: 0,
+    reason: '',
+    holds: [],
+    creates: 0,
+    victims: [],
+    backedOff: false,
+    live: 0,
+    running: 0,
+    ...changes,
+  };
+}
+
+/** An action as one line: `create orders-…-2 (1.0)`, `delete orders-…-1 (scale-in)`, … */
+function line(a: ControllerAction): string {
+  switch (a.kind) {
+    case 'create':
+      return `create ${a.input.name} (${a.input.version.id})`;
+    case 'delete':
+      return `delete ${a.input.name} (${a.input.reason})`;
+    case 'probe':
+      return `probe ${a.input.name} ${a.input.fqdn}`;
+    case 'setEndpoint':
+      return `set ${a.input.name} weight ${a.input.weight}${a.input.enabled ? '' : ' disabled'}`;
+    case 'removeEndpoint':
+      return `remove ${a.input.name}`;
+  }
+}
+
+/** The whole plan, as a case states it. */
+function planned(p: Planned) {
+  return {
+    actions: p.actions.map(line),
+    counts: p.plan.counts,
+    retiring: p.plan.retiring,
+    probes: Object.keys(p.plan.probes),
+    creates: p.creates,
+    deletes: p.deletes,
+  };
+}
+
+const counts = (running: number, pending: number, deleting: number, byVersion = {}) => ({
+  running,
+  pending,
+  failed: 0,
+  deleting,
+  foreign: 0,
+  byVersion,
+});
+
+describe('plan stage: the writes, in order, and what they leave', () => {
+  const cases: {
+    label: string;
+    look: Look;
+    plan?: Partial<PlanSlice>;
+    versions?: VersionsOutcome;
+    scale?: ScaleOutcome;
+    expected: ReturnType<typeof planned>;
+  }[] = [
+    {
+      label: 'deletes first (foreign, failed, doomed versions), then creates on free names',
+      look: lookAt(
+        ordersSpec(),
+        [
+          poolGroup(0),
+          poolGroup(2, 'failed', { reason: 'crash loop' }),
+          poolGroup(0, 'running', { version: 'v0' }),
+        ],
+        { foreign: [{ name: 'orders-by-hand', reason: 'not ours' }] },
+      ),
+      versions: versionsWith({ doomed: new Set(['v0']) }),
+      scale: scaleWith({ creates: 2 }),
+      expected: {
+        actions: [
+          'delete orders-by-hand (foreign: not ours)',
+          `delete ${nameOf(2)} (failed: crash loop)`,
+          `delete ${nameOf(0, 'v0')} (abandoned version v0)`,
+          `create ${nameOf(1)} (1.0)`,
+          `create ${nameOf(3)} (1.0)`,
+        ],
+        counts: counts(1, 2, 3, { '1.0': 3 }),
+        retiring: [],
+        probes: [],
+        creates: 2,
+        deletes: 3,
+      },
+    },
+    {
+      label: 'a rollback deletes the target’s groups, naming why',
+      look: lookAt(ordersSpec(), [poolGroup(0), poolGroup(0, 'pending', { version: 'v2' })]),
+      versions: versionsWith({
+        doomed: new Set(['v2']),
+        step: {
+          creates: 0,
+          probe: [],
+          retire: [],
+          rollback: { version: 'v2', reason: 'never healthy' },
+        },
+      }),
+      expected: {
+        actions: [`delete ${nameOf(0, 'v2')} (rollback: never healthy)`],
+        counts: counts(1, 0, 1, { '1.0': 1 }),
+        retiring: [],
+        probes: [],
+        creates: 0,
+        deletes: 1,
+      },
+    },
+    {
+      label: 'without Traffic Manager, scale-in victims are deleted',
+      look: lookAt(ordersSpec(), [poolGroup(0), poolGroup(1)]),
+      scale: scaleWith({ victims: [poolGroup(1)] }),
+      expected: {
+        actions: [`delete ${nameOf(1)} (scale-in)`],
+        counts: counts(1, 0, 1, { '1.0': 1 }),
+        retiring: [],
+        probes: [],
+        creates: 0,
+        deletes: 1,
+      },
+    },
+    {
+      label:
+        'behind Traffic Manager, victims retire: endpoint disabled, deleted after the retire time',
+      look: lookAt(
+        tmSpec,
+        [poolGroup(0, 'running', { fqdn: 'a.test' }), poolGroup(1, 'running', { fqdn: 'b.test' })],
+        {
+          profile: {
+            ...emptyProfile,
+            endpoints: [
+              { name: nameOf(0), target: 'a.test', weight: 100, enabled: true },
+              { name: nameOf(1), target: 'b.test', weight: 100, enabled: true },
+            ],
+          },
+        },
+      ),
+      scale: scaleWith({ victims: [poolGroup(1)] }),
+      expected: {
+        actions: [`set ${nameOf(1)} weight 100 disabled`],
+        counts: counts(2, 0, 0, { '1.0': 2 }),
+        retiring: [{ name: nameOf(1), until: NOW + 45_000 }],
+        probes: [],
+        creates: 0,
+        deletes: 0,
+      },
+    },
+    {
+      label: 'a retired group is deleted once its time is up; gone ones are forgotten',
+      look: lookAt(ordersSpec(), [poolGroup(0), poolGroup(1), poolGroup(2)]),
+      versions: versionsWith({
+        retiring: [
+          { name: nameOf(1), until: NOW },
+          { name: nameOf(2), until: NOW + 1 },
+          { name: nameOf(7), until: NOW - 1 },
+        ],
+      }),
+      expected: {
+        actions: [`delete ${nameOf(1)} (retired: traffic drained)`],
+        counts: counts(2, 0, 1, { '1.0': 2 }),
+        retiring: [{ name: nameOf(2), until: NOW + 1 }],
+        probes: [],
+        creates: 0,
+        deletes: 1,
+      },
+    },
+    {
+      label: 'the rollout’s creates and probes; probe answers of deleted groups are dropped',
+      look: lookAt(ordersSpec(), [
+        poolGroup(0),
+        poolGroup(1, 'failed'),
+        poolGroup(0, 'running', { version: 'v2', fqdn: 't0.test' }),
+        poolGroup(1, 'running', { version: 'v2' }),
+      ]),
+      plan: {
+        probes: {
+          [nameOf(1)]: { ok: false, at: NOW - 10_000, detail: '503' },
+          [nameOf(0, 'v2')]: { ok: false, at: NOW - 10_000, detail: '503' },
+        },
+      },
+      versions: versionsWith({
+        versions: {
+          version: v1,
+          badVersions: [],
+          seenPushes: [],
+          rollout: {
+            target: v2,
+            from: v1,
+            eventId: 'e',
+            startedAt: NOW,
+            phase: 'bringUp',
+            phaseSince: NOW,
+            step: 0,
+            deadline: NOW + 1,
+          },
+        },
+        step: {
+          creates: 1,
+          probe: [
+            poolGroup(0, 'running', { version: 'v2', fqdn: 't0.test' }),
+            poolGroup(1, 'running', { version: 'v2' }),
+          ],
+          retire: [],
+        },
+      }),
+      expected: {
+        actions: [
+          `delete ${nameOf(1)} (failed: unknown)`,
+          `create ${nameOf(2, 'v2')} (v2)`,
+          `probe ${nameOf(0, 'v2')} t0.test`,
+        ],
+        counts: counts(3, 1, 1, { '1.0': 1, v2: 3 }),
+        retiring: [],
+        probes: [nameOf(0, 'v2')],
+        creates: 1,
+        deletes: 1,
+      },
+    },
+    {
+      label: 'a failure backoff holds the rollout’s creates too',
+      look: lookAt(ordersSpec(), [poolGroup(0)]),
+      versions: versionsWith({
+        versions: {
+          version: v1,
+          badVersions: [],
+          seenPushes: [],
+          rollout: {
+            target: v2,
+            from: v1,
+            eventId: 'e',
+            startedAt: NOW,
+            phase: 'bringUp',
+            phaseSince: NOW,
+            step: 0,
+            deadline: NOW + 1,
+          },
+        },
+        step: { creates: 1, probe: [], retire: [] },
+      }),
+      scale: scaleWith({ backedOff: true }),
+      expected: {
+        actions: [],
+        counts: counts(1, 0, 0, { '1.0': 1 }),
+        retiring: [],
+        probes: [],
+        creates: 0,
+        deletes: 0,
+      },
+    },
+  ];
+
+  it.each(cases)('$label', ({ look, plan, versions, scale, expected }) => {
+    const slice = { retiring: [], probes: {}, ...plan };
+    const result = planWrites(slice, look, {
+      versions: versions ?? versionsWith(),
+      scale: scale ?? scaleWith(),
+    });
+    expect(planned(result)).toEqual(expected);
+  });
+});
+
+describe('plan stage: folding results back in', () => {
+  const spec = ordersSpec();
+  const state: LookedState = {
+    ...initialState('orders'),
+    fleet: firstSight(spec, 'h', NOW),
+    plan: { retiring: [], probes: {}, counts: counts(1, 2, 0, { '1.0': 3 }) },
+  };
+  const create = (ordinal: number): ControllerAction => ({
+    kind: 'create',
+    input: { pool: 'orders', name: nameOf(ordinal), version: v1, createdAt: '' },
+  });
+  const refused = {
+    ok: false as const,
+    failure: { kind: 'quota' as const, code: 'ContainerGroupQuotaReached', message: 'quota' },
+  };
+  it.each([
+    {
+      label: 'accepted writes change nothing',
+      actions: [create(1), create(2)],
+      results: [{ ok: true as const }, { ok: true as const }],
+      expected: {
+        backoff: { failures: 0, until: 0 },
+        counts: state.plan.counts,
+        errors: [],
+        probes: {},
+      },
+    },
+    {
+      label: 'a refused create backs off, leaves the counts and is shown',
+      actions: [create(1), create(2)],
+      results: [{ ok: true as const }, refused],
+      expected: {
+        backoff: { failures: 1, until: NOW },
+        counts: counts(1, 1, 0, { '1.0': 2 }),
+        errors: [{ at: NOW, during: `create ${nameOf(2)}`, ...refused.failure }],
+        probes: {},
+      },
+    },
+    {
+      label: 'a probe answer is kept for the health check',
+      actions: [{ kind: 'probe' as const, input: { pool: 'orders', name: nameOf(1), fqdn: 'x' } }],
+      results: [{ ok: true, detail: '200 OK' }],
+      expected: {
+        backoff: { failures: 0, until: 0 },
+        counts: state.plan.counts,
+        errors: [],
+        probes: { [nameOf(1)]: { ok: true, at: NOW, detail: '200 OK' } },
+      },
+    },
+  ])('$label', ({ actions, results, expected }) => {
+    const next = recordResults(state, actions, results, NOW);
+    expect({
+      backoff: next.fleet.backoff,
+      counts: next.plan.counts,
+      errors: next.log.errors,
+      probes: next.plan.probes,
+    }).toEqual(expected);
+  });
+});
