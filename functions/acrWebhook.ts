@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { deliverPush, undeliverable } from '../shared/http/deliverPush';
 import { runtime } from '../shared/runtime';
 import { WEBHOOK_SECRET_HEADER, checkWebhookSecret, parseAcrWebhook } from '../shared/webhooks/acr';
@@ -57,11 +57,7 @@ app.http('acrWebhook', {
     const r = runtime();
     return acrWebhook({
       pools: r.pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: r.now,
       secret: r.settings.acrWebhookSecret,
     })(request);

@@ -1,30 +1,14 @@
-import type { HttpRequest, InvocationContext } from '@azure/functions';
 import { app } from '@azure/functions';
 import * as df from 'durable-functions';
-import { durableControllers } from '../shared/durable/controllers';
-import { signalPool } from '../shared/http/signalPool';
-import { runtime } from '../shared/runtime';
+import { signalRoute } from '../shared/http/signalRoute';
 
-// DELETE /api/pools/{name}/scale: end a manual override; the policy decides again.
+/** DELETE /api/pools/{name}/scale: end a manual override; the policy decides again. */
+const clearPoolOverride = signalRoute((_request, at) => ({ kind: 'clearOverride', at }));
+
 app.http('clearPoolOverride', {
   methods: ['DELETE'],
   route: 'pools/{name}/scale',
   authLevel: 'function',
   extraInputs: [df.input.durableClient()],
-  handler: (request: HttpRequest, context: InvocationContext) =>
-    signalPool(
-      {
-        pools: runtime().pools,
-        controllers: durableControllers(
-          df.getClient(context),
-          runtime().now,
-          runtime().memory.seenAlive,
-        ),
-      },
-      request.params.name ?? '',
-      {
-        kind: 'clearOverride',
-        at: runtime().now(),
-      },
-    ),
+  handler: clearPoolOverride,
 });

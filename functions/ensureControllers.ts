@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { readSettings } from '../shared/config/settings';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
@@ -34,11 +34,7 @@ app.timer('ensureControllers', {
   handler: async (_timer: Timer, context: InvocationContext) => {
     const outcome = await ensureAll({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
     })();
     for (const [pool, result] of Object.entries(outcome)) {
       if (result === 'started') context.log(`started the controller of pool ${pool}`);

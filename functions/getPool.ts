@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import { controllerInstanceId } from '../shared/controller/signal';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { runtime } from '../shared/runtime';
 import { problem } from '../shared/webhooks/body';
 
@@ -41,10 +41,6 @@ app.http('getPool', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     getPool({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
     })(request.params.name ?? ''),
 });

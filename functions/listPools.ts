@@ -5,7 +5,7 @@ import type { PoolsConfig } from '../shared/config/pools';
 import { entityPath } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { mapLimit } from '../shared/util/concurrency';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { runtime } from '../shared/runtime';
 
 /** GET /api/pools: every configured pool with its bounds, policy and controller state. */
@@ -38,10 +38,6 @@ app.http('listPools', {
   handler: (_request: HttpRequest, context: InvocationContext) =>
     listPools({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
     })(),
 });

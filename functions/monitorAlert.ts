@@ -4,7 +4,7 @@ import * as df from 'durable-functions';
 import type { PoolSpec } from '../shared/config/poolSpec';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { poolsDraining } from '../shared/http/matchPools';
 import { runtime } from '../shared/runtime';
 import { problem, readJsonBody } from '../shared/webhooks/body';
@@ -99,11 +99,7 @@ app.http('monitorAlert', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     monitorAlert({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: runtime().now,
     })(request),
 });

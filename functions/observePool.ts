@@ -16,27 +16,25 @@ import type { ObservePoolInput, ObservePoolResult } from '../shared/controller/a
 import { TAG_POOL } from '../shared/policy/version';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
+import { assembleGroups, instanceViewsDue } from '../shared/groups/observation';
 
 /** Instance views read at once: one ARM read each, out of a budget of 25 per second. */
 const INSTANCE_VIEW_READS_IN_FLIGHT = 8;
 
+/** What observePool reads with. */
+export interface ObservePoolDeps {
+  readonly pools: PoolsConfig;
+  readonly containerGroups: ContainerGroups;
+  readonly trafficRouter?: TrafficRouter;
+}
+
 /**
  * Reads a pool back from Azure: every group in its resource group tagged for it (one ARM read
- * per page), plus the instance view of each provisioned group whose health is due for a look
- * and of each failed one, whose events say why (one read each), and the pool's Traffic Manager
- * profile. The spec travels with the result, unless the controller already holds it, so the
- * orchestration never reads configuration.
- *
- * The result is stored in orchestration history and re-read on every replay, so it carries only
- * what the controller decides from: the surge-* tags, states, restart counts, start times, and
- * events only for groups that are not running (a running group's Pulling/Started events say
- * nothing the controller uses).
+ * per page), the instance views that are due (shared/groups/observation.ts says which, and what
+ * of them is kept), and the pool's Traffic Manager profile. The spec travels with the result,
+ * unless the controller already holds it, so the orchestration never reads configuration.
  */
-export function observePool(deps: {
-  pools: PoolsConfig;
-  containerGroups: ContainerGroups;
-  trafficRouter?: TrafficRouter;
-}) {
+export function observePool(deps: ObservePoolDeps) {
   return async (input: ObservePoolInput): Promise<ObservePoolResult> => {
     const spec = deps.pools.byName.get(input.pool);
     if (!spec) return { found: false };
@@ -51,86 +49,60 @@ export function observePool(deps: {
     } catch (e) {
       return { found: true, ...withSpec, instanceViewsRead: [], failure: toFailure(e) };
     }
-    const skip = new Set(input.skipInstanceView);
-    // Provisioned groups for their health, failed ones for Azure's reason (their events).
-    const due = listed.filter(
-      (g) =>
-        (g.provisioningState === 'Succeeded' || g.provisioningState === 'Failed') &&
-        !skip.has(g.name),
-    );
-    let failure: AzureFailure | undefined;
-    const read = await mapLimit(due, INSTANCE_VIEW_READS_IN_FLIGHT, async (g) => {
+    const failures: AzureFailure[] = [];
+    const due = instanceViewsDue(listed, input.skipInstanceView);
+    const reads = await mapLimit(due, INSTANCE_VIEW_READS_IN_FLIGHT, async (g) => {
       try {
-        return {
+        const snapshot = await deps.containerGroups.get({
+          subscriptionId,
+          resourceGroup,
           name: g.name,
-          snapshot: await deps.containerGroups.get({ subscriptionId, resourceGroup, name: g.name }),
-          read: true,
-        };
+        });
+        return { name: g.name, snapshot, read: true };
       } catch (e) {
-        failure ??= toFailure(e);
+        failures.push(toFailure(e));
         return { name: g.name, snapshot: g, read: false };
       }
     });
-    const byName = new Map(read.map((r) => [r.name, r]));
-    const groups: GroupSnapshot[] = [];
-    for (const g of listed) {
-      const r = byName.get(g.name);
-      // A group that vanished between the list and its GET is simply gone.
-      const snapshot = r === undefined ? g : r.snapshot;
-      if (snapshot !== undefined) groups.push(slim(snapshot));
-    }
-    const ref = profileRefOf(spec);
-    let profile: ProfileSnapshot | undefined;
-    if (ref && deps.trafficRouter) {
-      try {
-        profile = await deps.trafficRouter.getProfile(ref);
-        if (!profile) {
-          failure ??= {
-            kind: 'notFound',
-            code: 'ProfileNotFound',
-            message: `Traffic Manager profile ${ref.profile} not found in ${ref.resourceGroup}`,
-          };
-        }
-      } catch (e) {
-        failure ??= toFailure(e);
-      }
-    }
+    const profile = await readProfile(deps, spec, failures);
+    const failure = failures[0];
     return {
       found: true,
       ...withSpec,
-      groups,
-      instanceViewsRead: read.filter((r) => r.read && r.snapshot !== undefined).map((r) => r.name),
+      ...assembleGroups(listed, reads),
       ...(profile ? { profile } : {}),
       ...(failure ? { failure } : {}),
     };
   };
 }
 
+/** The pool's Traffic Manager profile, when it has one; a failed or empty read joins `failures`. */
+async function readProfile(
+  deps: ObservePoolDeps,
+  spec: PoolSpec,
+  failures: AzureFailure[],
+): Promise<ProfileSnapshot | undefined> {
+  const ref = profileRefOf(spec);
+  if (!ref || !deps.trafficRouter) return undefined;
+  try {
+    const profile = await deps.trafficRouter.getProfile(ref);
+    if (!profile) {
+      failures.push({
+        kind: 'notFound',
+        code: 'ProfileNotFound',
+        message: `Traffic Manager profile ${ref.profile} not found in ${ref.resourceGroup}`,
+      });
+    }
+    return profile;
+  } catch (e) {
+    failures.push(toFailure(e));
+    return undefined;
+  }
+}
+
 /** A short, stable hash of a pool spec (the parsed document keeps its key order). */
 export function specHash(spec: PoolSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
-}
-
-/** What the controller reads of a group, and nothing more (see above). */
-function slim(g: GroupSnapshot): GroupSnapshot {
-  const tags = Object.fromEntries(Object.entries(g.tags).filter(([k]) => k.startsWith('surge-')));
-  const view = g.instanceView;
-  const quiet = g.provisioningState === 'Succeeded' && view?.state === 'Running';
-  return {
-    name: g.name,
-    tags,
-    provisioningState: g.provisioningState,
-    ...(g.fqdn !== undefined ? { fqdn: g.fqdn } : {}),
-    ...(view
-      ? {
-          instanceView: {
-            ...(view.state !== undefined ? { state: view.state } : {}),
-            containers: view.containers,
-            events: quiet ? [] : view.events.slice(-5),
-          },
-        }
-      : {}),
-  };
 }
 
 df.app.activity(ACTIVITY.observePool, {

@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import type { PushDelivery } from '../shared/http/deliverPush';
 import { deliverPush, undeliverable } from '../shared/http/deliverPush';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
@@ -54,11 +54,7 @@ app.http('registryEvents', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     registryEvents({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: runtime().now,
     })(request),
 });

@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { readSettings } from '../shared/config/settings';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
@@ -39,11 +39,7 @@ app.timer('scaleInTick', {
     const r = runtime();
     const undelivered = await tickScaleIn({
       pools: r.pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: r.now,
     })();
     for (const u of undelivered)

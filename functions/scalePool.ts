@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { signalPool } from '../shared/http/signalPool';
 import { runtime } from '../shared/runtime';
 import { problem, readJsonBody } from '../shared/webhooks/body';
@@ -90,11 +90,7 @@ app.http('scalePool', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     scalePool({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: runtime().now,
     })(request.params.name ?? '', request),
 });

@@ -3,7 +3,7 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
-import { durableControllers } from '../shared/durable/controllers';
+import { controllersOf } from '../shared/durable/client';
 import { poolsDraining } from '../shared/http/matchPools';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
@@ -71,11 +71,7 @@ app.http('serviceBusEvents', {
   handler: (request: HttpRequest, context: InvocationContext) =>
     serviceBusEvents({
       pools: runtime().pools,
-      controllers: durableControllers(
-        df.getClient(context),
-        runtime().now,
-        runtime().memory.seenAlive,
-      ),
+      controllers: controllersOf(context),
       now: runtime().now,
     })(request),
 });

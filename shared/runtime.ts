@@ -4,6 +4,7 @@ import type { AzureTlsOptions } from './azure';
 import { createCredential } from './azure/credentials';
 import type { AzurePorts } from './azure/ports';
 import type { PoolsConfig } from './config/pools';
+import type { DepthReading } from './controller/signal';
 import { loadPools } from './config/pools';
 import type { Settings } from './config/settings';
 import { readSettings } from './config/settings';
@@ -45,10 +46,7 @@ export interface RuntimeMemory {
   /** Controller instance id → until when it is trusted to run (ms). */
   readonly seenAlive: Map<string, number>;
   /** Pool → the depth reading last signalled to its controller. */
-  readonly lastSignalled: Map<
-    string,
-    { at: number; active: number; deadLetter: number; scheduled: number }
-  >;
+  readonly lastSignalled: Map<string, DepthReading>;
 }
 
 /** Parts a host may bring instead of the defaults. */

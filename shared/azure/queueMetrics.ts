@@ -12,6 +12,7 @@
  *   namespace in the Host header.
  */
 import { ServiceBusAdministrationClient } from '@azure/service-bus';
+import type { QueueRuntimeProperties } from '@azure/service-bus';
 import type { TokenCredential } from '@azure/core-auth';
 import type {
   HttpClient,
@@ -67,45 +68,23 @@ export function createQueueMetrics(options: QueueMetricsOptions): QueueMetrics {
   }
 
   return {
-    async listQueues(namespace) {
-      try {
-        const depths: EntityDepth[] = [];
-        const pages = clientFor(namespace)
-          .listQueuesRuntimeProperties()
-          .byPage({ maxPageSize: PAGE_SIZE });
-        // Each page is one GET `$Resources/Queues?$top=100[&$skip=n]`; the SDK asks for the next
-        // page only while the feed carries a rel="next" link.
-        for await (const page of pages) {
-          for (const q of page) {
-            depths.push({
-              entity: q.name,
-              active: q.activeMessageCount,
-              deadLetter: q.deadLetterMessageCount,
-              scheduled: q.scheduledMessageCount,
-            });
-          }
-        }
-        return depths;
-      } catch (error) {
-        throw toAzureError(error);
-      }
+    listQueues(namespace) {
+      // Each page is one GET `$Resources/Queues?$top=100[&$skip=n]`; the SDK asks for the next
+      // page only while the feed carries a rel="next" link.
+      return depthsOf(
+        () => clientFor(namespace).listQueuesRuntimeProperties().byPage({ maxPageSize: PAGE_SIZE }),
+        (q) => queueDepth(q.name, q),
+      );
     },
 
-    async listSubscriptions(namespace, topic) {
-      try {
-        const depths: EntityDepth[] = [];
-        const pages = clientFor(namespace)
-          .listSubscriptionsRuntimeProperties(topic)
-          .byPage({ maxPageSize: PAGE_SIZE });
-        for await (const page of pages) {
-          for (const s of page) {
-            depths.push(subscriptionDepth(s.topicName, s.subscriptionName, s));
-          }
-        }
-        return depths;
-      } catch (error) {
-        throw toAzureError(error);
-      }
+    listSubscriptions(namespace, topic) {
+      return depthsOf(
+        () =>
+          clientFor(namespace)
+            .listSubscriptionsRuntimeProperties(topic)
+            .byPage({ maxPageSize: PAGE_SIZE }),
+        (sub) => subscriptionDepth(sub.topicName, sub.subscriptionName, sub),
+      );
     },
 
     async get(namespace, entity) {
@@ -117,19 +96,43 @@ export function createQueueMetrics(options: QueueMetricsOptions): QueueMetrics {
           const s = await client.getSubscriptionRuntimeProperties(topic, subscription);
           return subscriptionDepth(topic, subscription, s);
         }
-        const q = await client.getQueueRuntimeProperties(entity);
-        return {
-          entity,
-          active: q.activeMessageCount,
-          deadLetter: q.deadLetterMessageCount,
-          scheduled: q.scheduledMessageCount,
-        };
+        return queueDepth(entity, await client.getQueueRuntimeProperties(entity));
       } catch (error) {
         // A missing entity answers 200 with an empty feed; the SDK throws MessageEntityNotFoundError.
         if (isNotFound(error)) return undefined;
         throw toAzureError(error);
       }
     },
+  };
+}
+
+/** Every entry of a paged listing, as a depth; an SDK error becomes an AzureError. */
+async function depthsOf<T>(
+  pages: () => AsyncIterable<T[]>,
+  depth: (entry: T) => EntityDepth,
+): Promise<EntityDepth[]> {
+  try {
+    const depths: EntityDepth[] = [];
+    for await (const page of pages()) for (const entry of page) depths.push(depth(entry));
+    return depths;
+  } catch (error) {
+    throw toAzureError(error);
+  }
+}
+
+/** A queue's depth. */
+function queueDepth(
+  entity: string,
+  q: Pick<
+    QueueRuntimeProperties,
+    'activeMessageCount' | 'deadLetterMessageCount' | 'scheduledMessageCount'
+  >,
+): EntityDepth {
+  return {
+    entity,
+    active: q.activeMessageCount,
+    deadLetter: q.deadLetterMessageCount,
+    scheduled: q.scheduledMessageCount,
   };
 }
 

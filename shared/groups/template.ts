@@ -1,4 +1,9 @@
-import type { GroupRequest, VolumeRequest } from '../azure/ports';
+import type {
+  ContainerRequest,
+  GroupRequest,
+  RegistryCredentialRequest,
+  VolumeRequest,
+} from '../azure/ports';
 import type { PoolSpec, SettingRef } from '../config/poolSpec';
 import type { CreateGroupInput } from '../controller/activities';
 import { TAG_CREATED, TAG_POOL, TAG_VERSION } from '../policy/version';
@@ -7,6 +12,9 @@ import { TAG_CREATED, TAG_POOL, TAG_VERSION } from '../policy/version';
 export class MissingSettingError extends Error {
   override readonly name = 'MissingSettingError';
 }
+
+/** Reads the app setting a secret names; a missing one stops the create naming pool and field. */
+type SecretReader = (ref: SettingRef, field: string) => string;
 
 /**
  * Builds the PUT for one group from the pool's template, the version's images and the app
@@ -18,7 +26,7 @@ export function buildGroupRequest(
   input: CreateGroupInput,
   readSetting: (name: string) => string | undefined,
 ): GroupRequest {
-  const secret = (ref: SettingRef, field: string): string => {
+  const secret: SecretReader = (ref, field) => {
     const value = readSetting(ref.fromSetting);
     if (value === undefined || value === '') {
       throw new MissingSettingError(
@@ -28,49 +36,6 @@ export function buildGroupRequest(
     return value;
   };
   const group = spec.group;
-  const containers = group.containers.map((c, i) => ({
-    name: c.name,
-    image: input.version.images[c.name] ?? c.image,
-    ...(c.command ? { command: c.command } : {}),
-    cpu: c.cpu,
-    memoryInGB: c.memoryInGB,
-    ports: c.ports,
-    environment: [
-      ...Object.entries(c.environment).map(([name, value]) => ({ name, value })),
-      ...Object.entries(c.secureEnvironment).map(([name, ref]) => ({
-        name,
-        secureValue: secret(ref, `group.containers[${i}].secureEnvironment.${name}`),
-      })),
-    ],
-    volumeMounts: c.volumeMounts,
-  }));
-  const volumes: VolumeRequest[] = group.volumes.map((v, i) => {
-    if (v.azureFile) {
-      const { storageAccountKey, ...share } = v.azureFile;
-      return {
-        name: v.name,
-        azureFile: {
-          ...share,
-          storageAccountKey: secret(
-            storageAccountKey,
-            `group.volumes[${i}].azureFile.storageAccountKey`,
-          ),
-        },
-      };
-    }
-    if (v.secret) {
-      return {
-        name: v.name,
-        secret: Object.fromEntries(
-          Object.entries(v.secret).map(([file, ref]) => [
-            file,
-            secret(ref, `group.volumes[${i}].secret.${file}`),
-          ]),
-        ),
-      };
-    }
-    return { name: v.name, emptyDir: {} };
-  });
   const registry = group.registry;
   const ports = [...new Set(group.containers.flatMap((c) => c.ports))].sort((a, b) => a - b);
   const publicDns = group.publicDns ?? ports.length > 0;
@@ -86,22 +51,72 @@ export function buildGroupRequest(
     },
     osType: group.osType,
     restartPolicy: group.restartPolicy,
-    containers,
-    registryCredentials: registry
-      ? [
-          registry.identity
-            ? { server: registry.server, identity: registry.identity }
-            : {
-                server: registry.server,
-                username: registry.username,
-                password: secret(registry.password as SettingRef, 'group.registry.password'),
-              },
-        ]
-      : [],
+    containers: containersOf(group, input, secret),
+    registryCredentials: registry ? [registryCredential(registry, secret)] : [],
     identities: [
       ...new Set([...group.identities, ...(registry?.identity ? [registry.identity] : [])]),
     ],
-    volumes,
+    volumes: group.volumes.map((v, i) => volumeOf(v, i, secret)),
     ...(publicDns ? { publicDns: { dnsNameLabel: input.name, ports } } : {}),
+  };
+}
+
+type GroupTemplate = PoolSpec['group'];
+
+/** The containers, each with the version's image and its secure environment resolved. */
+function containersOf(
+  group: GroupTemplate,
+  input: CreateGroupInput,
+  secret: SecretReader,
+): ContainerRequest[] {
+  return group.containers.map((c, i) => ({
+    name: c.name,
+    image: input.version.images[c.name] ?? c.image,
+    ...(c.command ? { command: c.command } : {}),
+    cpu: c.cpu,
+    memoryInGB: c.memoryInGB,
+    ports: c.ports,
+    environment: [
+      ...Object.entries(c.environment).map(([name, value]) => ({ name, value })),
+      ...Object.entries(c.secureEnvironment).map(([name, ref]) => ({
+        name,
+        secureValue: secret(ref, `group.containers[${i}].secureEnvironment.${name}`),
+      })),
+    ],
+    volumeMounts: c.volumeMounts,
+  }));
+}
+
+/** A volume: an Azure Files share (its key resolved), secret files (resolved), or emptyDir. */
+function volumeOf(
+  v: GroupTemplate['volumes'][number],
+  i: number,
+  secret: SecretReader,
+): VolumeRequest {
+  if (v.azureFile) {
+    const { storageAccountKey, ...share } = v.azureFile;
+    const key = secret(storageAccountKey, `group.volumes[${i}].azureFile.storageAccountKey`);
+    return { name: v.name, azureFile: { ...share, storageAccountKey: key } };
+  }
+  if (v.secret) {
+    const files = Object.entries(v.secret).map(([file, ref]): [string, string] => [
+      file,
+      secret(ref, `group.volumes[${i}].secret.${file}`),
+    ]);
+    return { name: v.name, secret: Object.fromEntries(files) };
+  }
+  return { name: v.name, emptyDir: {} };
+}
+
+/** How the group pulls from the registry: a managed identity, or a user and its password. */
+function registryCredential(
+  registry: NonNullable<GroupTemplate['registry']>,
+  secret: SecretReader,
+): RegistryCredentialRequest {
+  if (registry.identity) return { server: registry.server, identity: registry.identity };
+  return {
+    server: registry.server,
+    username: registry.username,
+    password: secret(registry.password as SettingRef, 'group.registry.password'),
   };
 }

@@ -369,7 +369,7 @@ function hpaDecide(
   input: KedaInput,
   history: readonly TimedRecommendation[],
 ): { desired: number; reason: string; recommendations: readonly TimedRecommendation[] } {
-  const { spec, now, current, active, minGroups, maxGroups, memory } = input;
+  const { spec, now, current, active, minGroups, maxGroups } = input;
   // KEDA gives the HPA minReplicas max(minReplicaCount, 1): 0 ↔ 1 is KEDA's business.
   const hpaMin = Math.max(minGroups, 1);
   // Outside the bounds the HPA goes straight to the bound, without metric or behaviour.
@@ -414,38 +414,50 @@ function hpaDecide(
     );
   }
 
-  let desired = stable.replicas;
-  const events = memory.scaleEvents;
-  if (stable.replicas > current) {
-    const limit = scaleUpLimit(current, events, spec.scaleUp, now);
-    const allowed = Math.min(maxGroups, limit);
-    if (stable.replicas > allowed) {
-      desired = allowed;
-      // As in k8s, the bound is named when it is at or below the rate limit.
-      parts.push(
-        maxGroups > limit
-          ? limitPhrase('up', current, limit, events, spec.scaleUp, now)
-          : `capped at maxGroups ${maxGroups}`,
-      );
-    }
-  } else if (stable.replicas < current) {
-    const limit = scaleDownLimit(current, events, spec.scaleDown, now);
-    const allowed = Math.max(hpaMin, limit);
-    if (stable.replicas < allowed) {
-      desired = allowed;
-      parts.push(
-        hpaMin < limit
-          ? limitPhrase('down', current, limit, events, spec.scaleDown, now)
-          : `raised to the minimum max(minGroups ${minGroups}, 1) = ${hpaMin}`,
-      );
-    }
-  }
+  const limited = rateLimited(input, stable.replicas, hpaMin);
+  if (limited.note) parts.push(limited.note);
+  const desired = limited.desired;
 
   return {
     desired,
     reason: parts.join(', '),
     recommendations: [...history, { at: now, replicas: recommendation }],
   };
+}
+
+/**
+ * The HPA's rate limits on a stabilized count: up to the scale-up policies' limit (and
+ * maxGroups), down to the scale-down policies' limit (and the HPA's minimum), with why.
+ */
+function rateLimited(
+  input: KedaInput,
+  stable: number,
+  hpaMin: number,
+): { desired: number; note?: string } {
+  const { spec, now, current, minGroups, maxGroups, memory } = input;
+  const events = memory.scaleEvents;
+  if (stable > current) {
+    const limit = scaleUpLimit(current, events, spec.scaleUp, now);
+    const allowed = Math.min(maxGroups, limit);
+    if (stable <= allowed) return { desired: stable };
+    // As in k8s, the bound is named when it is at or below the rate limit.
+    const note =
+      maxGroups > limit
+        ? limitPhrase('up', current, limit, events, spec.scaleUp, now)
+        : `capped at maxGroups ${maxGroups}`;
+    return { desired: allowed, note };
+  }
+  if (stable < current) {
+    const limit = scaleDownLimit(current, events, spec.scaleDown, now);
+    const allowed = Math.max(hpaMin, limit);
+    if (stable >= allowed) return { desired: stable };
+    const note =
+      hpaMin < limit
+        ? limitPhrase('down', current, limit, events, spec.scaleDown, now)
+        : `raised to the minimum max(minGroups ${minGroups}, 1) = ${hpaMin}`;
+    return { desired: allowed, note };
+  }
+  return { desired: stable };
 }
 
 /** "limited to 8 by scale-up policy (4 Pods per 15 s, 100 Percent per 15 s, select Max) from 4". */

@@ -56,6 +56,9 @@ afterAll(async () => {
   temp.removeAll();
 });
 
+/** The function key every pool route accepts. */
+const functionKey = (): string => host.keys.functionKeys.default ?? '';
+
 const listPools = (key?: string) =>
   send('GET', `${host.baseUrl}/pools`, { headers: key ? { 'x-functions-key': key } : {} });
 
@@ -117,5 +120,58 @@ describe("Surge's app on the local host", () => {
       { status: res.status, body: res.json },
       { status: 404, body: problemBody(404, 'no pool named "nope"', { pools: ['orders'] }) },
     );
+  });
+
+  it.each([
+    {
+      label: 'pause with a reason',
+      method: 'POST',
+      path: 'pools/orders/pause?reason=maintenance',
+      expected: { status: 202, signal: { kind: 'pause', reason: 'maintenance' } },
+    },
+    {
+      label: 'resume',
+      method: 'POST',
+      path: 'pools/orders/resume',
+      expected: { status: 202, signal: { kind: 'resume' } },
+    },
+    {
+      label: 'clear an override',
+      method: 'DELETE',
+      path: 'pools/orders/scale',
+      expected: { status: 202, signal: { kind: 'clearOverride' } },
+    },
+    {
+      label: 'pause an unknown pool',
+      method: 'POST',
+      path: 'pools/nope/pause',
+      expected: { status: 404, signal: undefined },
+    },
+  ])('operator route: $label', async ({ method, path, expected }) => {
+    const res = await send(method, `${host.baseUrl}/${path}`, {
+      headers: { 'x-functions-key': functionKey() },
+    });
+    const body = res.json as { signal?: { at?: number } };
+    const { at, ...signal } = body.signal ?? {};
+    expectResult(
+      path,
+      { status: res.status, signal: body.signal ? signal : undefined, at },
+      { ...expected, at: body.signal ? clock.now() : undefined },
+    );
+  });
+
+  it('a pause reaches the pool status, with its reason', async () => {
+    await send('POST', `${host.baseUrl}/pools/orders/pause?reason=maintenance`, {
+      headers: { 'x-functions-key': functionKey() },
+    });
+    await driveVirtualTime(host, clock.now() + 1000);
+    const res = await send('GET', `${host.baseUrl}/pools/orders`, {
+      headers: { 'x-functions-key': functionKey() },
+    });
+    const status = (res.json as { status: { paused: unknown } | null }).status;
+    expectResult('paused', status?.paused, {
+      since: new Date(clock.now() - 1000).toISOString(),
+      reason: 'maintenance',
+    });
   });
 });
