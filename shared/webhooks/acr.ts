@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { GridEvent, WebhookFailure } from './eventGrid';
-import { describe, isNonEmptyString, isRecord } from './guards';
+import { z } from 'zod';
+import { describe, lenientText, object, reasonOf, requiredText } from './schema';
 
 /** An image pushed to a registry, as Surge acts on it: always by digest. */
 export interface ImagePush {
@@ -31,13 +32,13 @@ export type AcrDelivery =
  * refused with the field named.
  */
 export function parseAcrWebhook(body: unknown): AcrDelivery {
-  if (!isRecord(body)) return fail(`expected an ACR webhook object, got ${describe(body)}`);
-  const action = body.action;
-  if (!isNonEmptyString(action)) return fail('action: missing');
+  const parsed = webhookBody.safeParse(body);
+  if (!parsed.success) return fail(reasonOf(parsed.error));
+  const { action } = parsed.data;
   if (action === 'ping') return { ok: true, kind: 'ping' };
   if (action !== 'push')
     return { ok: true, kind: 'ignored', reason: `action "${action}" does not roll pools` };
-  return pushFrom(body, 'id', body.request);
+  return pushFrom(parsed.data);
 }
 
 /**
@@ -53,23 +54,51 @@ export function pushFromGridEvent(event: GridEvent): AcrDelivery {
       reason: `event ${event.id}: ${event.type} does not roll pools`,
     };
   }
-  if (!isRecord(event.data))
-    return fail(`event ${event.id}: data must be an object, got ${describe(event.data)}`);
-  const parsed = pushFrom({ ...event.data, id: event.id }, 'id', event.data.request);
-  return parsed.ok || !('reason' in parsed) ? parsed : fail(`event ${event.id}: ${parsed.reason}`);
+  const data = eventData.safeParse(event.data);
+  if (!data.success) return fail(reasonOf(data.error, `event ${event.id}`));
+  const parsed = pushFrom({ ...data.data, id: event.id });
+  return parsed.ok ? parsed : fail(`event ${event.id}: ${parsed.reason}`);
 }
 
-function pushFrom(data: Record<string, unknown>, idField: string, request: unknown): AcrDelivery {
-  const id = data[idField];
-  const target = data.target;
-  if (!isNonEmptyString(id)) return fail(`${idField}: missing`);
-  if (!isRecord(target)) return fail(`target: expected an object, got ${describe(target)}`);
-  if (!isNonEmptyString(target.repository)) return fail('target.repository: missing');
-  if (!isNonEmptyString(target.digest) || !/^[a-z0-9]+:[a-f0-9]{32,}$/i.test(target.digest)) {
-    return fail(`target.digest: expected a digest like sha256:…, got ${describe(target.digest)}`);
-  }
-  if (!isRecord(request) || !isNonEmptyString(request.host))
-    return fail('request.host: missing (the registry host)');
+/** Every field of a push is required but the tag (a push by digest has none) and the time. */
+const missing = (message: string) =>
+  requiredText('', { missing: message, wrongType: () => message, empty: message });
+const digestReason = (found: string) =>
+  `target.digest: expected a digest like sha256:…, got ${found}`;
+
+/** The webhook body: its action decides whether the rest is read. */
+const webhookBody = object(
+  { action: missing('action: missing') },
+  (found) => `expected an ACR webhook object, got ${found}`,
+);
+
+/** The data of an ImagePushed event. */
+const eventData = object({}, (found) => `data must be an object, got ${found}`);
+
+/** A push, as the webhook body and the ImagePushed event data both carry it. */
+const pushEvent = z.looseObject({
+  id: missing('id: missing'),
+  target: object(
+    {
+      repository: missing('target.repository: missing'),
+      digest: z
+        .string({ error: (issue) => digestReason(describe(issue.input)) })
+        .regex(/^[a-z0-9]+:[a-f0-9]{32,}$/i, digestReason('a string')),
+      tag: lenientText,
+    },
+    (found) => `target: expected an object, got ${found}`,
+  ),
+  request: object(
+    { host: missing('request.host: missing (the registry host)') },
+    () => 'request.host: missing (the registry host)',
+  ),
+  timestamp: lenientText,
+});
+
+function pushFrom(data: Record<string, unknown>): AcrDelivery | WebhookFailure {
+  const parsed = pushEvent.safeParse(data);
+  if (!parsed.success) return fail(reasonOf(parsed.error));
+  const { id, target, request, timestamp } = parsed.data;
   return {
     ok: true,
     kind: 'push',
@@ -77,9 +106,9 @@ function pushFrom(data: Record<string, unknown>, idField: string, request: unkno
       eventId: id,
       registry: request.host.toLowerCase(),
       repository: target.repository,
-      ...(isNonEmptyString(target.tag) ? { tag: target.tag } : {}),
+      ...(target.tag !== undefined ? { tag: target.tag } : {}),
       digest: target.digest.toLowerCase(),
-      ...(isNonEmptyString(data.timestamp) ? { timestamp: data.timestamp } : {}),
+      ...(timestamp !== undefined ? { timestamp } : {}),
     },
   };
 }

@@ -1,5 +1,7 @@
-import type { HeaderSource } from './guards';
-import { describe, headerValue, isNonEmptyString, isRecord } from './guards';
+import { z } from 'zod';
+import type { HeaderSource } from './headers';
+import { headerValue } from './headers';
+import { describe, lenientText, optionalText, reasonOf, requiredText } from './schema';
 
 /** Event types Surge reads or recognizes, as Event Grid spells them. */
 export const EventTypes = {
@@ -73,17 +75,11 @@ export type EventGridDelivery =
  * the caller decides what to act on. An empty array is a valid (empty) batch.
  */
 export function parseEventGridDelivery(body: unknown): EventGridDelivery {
-  const items: unknown[] | undefined = Array.isArray(body)
-    ? (body as unknown[])
-    : isRecord(body)
-      ? [body]
-      : undefined;
-  if (items === undefined) {
-    return fail(`expected an event object or an array of events, got ${describe(body)}`);
-  }
+  const items = deliveryItems.safeParse(body);
+  if (!items.success) return fail(reasonOf(items.error));
 
   const events: GridEvent[] = [];
-  for (const [index, item] of items.entries()) {
+  for (const [index, item] of items.data.entries()) {
     const parsed = parseEvent(item, `events[${index}]`);
     if (!parsed.ok) return parsed;
     events.push(parsed.event);
@@ -104,19 +100,29 @@ export function parseEventGridDelivery(body: unknown): EventGridDelivery {
       `events[${validation}]: a subscription validation event must arrive alone, got ${events.length} events`,
     );
   }
-  const data = events[0]?.data;
-  const code = isRecord(data) ? data.validationCode : undefined;
-  if (!isNonEmptyString(code)) {
+  const data = validationData.safeParse(events[0]?.data);
+  if (!data.success) {
     return fail(`events[0]: ${EventTypes.subscriptionValidation} without data.validationCode`);
   }
-  const url = isRecord(data) ? data.validationUrl : undefined;
+  const { validationCode, validationUrl } = data.data;
   return {
     ok: true,
     kind: 'validation',
-    validationCode: code,
-    ...(isNonEmptyString(url) ? { validationUrl: url } : {}),
+    validationCode,
+    ...(validationUrl !== undefined ? { validationUrl } : {}),
   };
 }
+
+/** A delivery: an array of events, or one event (Event Grid always sends an array). */
+const deliveryItems = z.union([z.array(z.unknown()), z.looseObject({}).transform((e) => [e])], {
+  error: (issue) => `expected an event object or an array of events, got ${describe(issue.input)}`,
+});
+
+/** The data of a subscription validation event. */
+const validationData = z.looseObject({
+  validationCode: z.string().min(1),
+  validationUrl: lenientText,
+});
 
 /** Who may push CloudEvents here, for {@link cloudEventsValidationResponse}. */
 export interface AbuseProtectionOptions {
@@ -227,14 +233,14 @@ export function serviceBusSignal(event: GridEvent): ServiceBusSignal {
   if (signal === undefined) {
     return fail(`event ${event.id}: ${event.type} is not a Service Bus active-messages event`);
   }
-  const data = event.data;
-  if (!isRecord(data)) {
-    return fail(`event ${event.id}: data must be an object, got ${describe(data)}`);
-  }
+  const parsed = serviceBusData.safeParse(event.data);
+  if (!parsed.success) return fail(reasonOf(parsed.error, `event ${event.id}`));
+  const data = parsed.data;
 
-  const namespace = isNonEmptyString(data.namespaceName)
-    ? namespaceShortName(data.namespaceName)
-    : namespaceFromResourceId(event.source);
+  const namespace =
+    data.namespaceName !== undefined
+      ? namespaceShortName(data.namespaceName)
+      : namespaceFromResourceId(event.source);
   if (namespace === undefined || namespace === '') {
     return fail(`event ${event.id}: no data.namespaceName and no namespace in the source`);
   }
@@ -287,27 +293,64 @@ function fail(reason: string): WebhookFailure {
 
 type ParsedEvent = { ok: true; event: GridEvent } | WebhookFailure;
 
+/** An event in the Event Grid schema. */
+const gridSchemaEvent = z
+  .looseObject({
+    id: requiredText('id'),
+    eventType: requiredText('eventType'),
+    subject: optionalText('subject'),
+    topic: optionalText('topic'),
+    eventTime: optionalText('eventTime'),
+  })
+  .refine((e) => (e.subject ?? '') !== '' || (e.topic ?? '') !== '', {
+    message: 'missing subject and topic',
+  });
+
+/** A CloudEvents 1.0 event (its specversion is checked before). */
+const cloudEvent = z
+  .looseObject({
+    id: requiredText('id'),
+    type: requiredText('type'),
+    subject: optionalText('subject'),
+    source: optionalText('source'),
+    time: optionalText('time'),
+  })
+  .refine((e) => (e.subject ?? '') !== '' || (e.source ?? '') !== '', {
+    message: 'missing subject and source',
+  });
+
+/** An item of the delivery, before its schema is known. */
+const eventObject = z.looseObject(
+  {},
+  { error: (issue) => `expected an event object, got ${describe(issue.input)}` },
+);
+
 function parseEvent(item: unknown, where: string): ParsedEvent {
-  if (!isRecord(item)) return fail(`${where}: expected an event object, got ${describe(item)}`);
-  const specversion = item.specversion ?? item.specVersion;
-  if (specversion !== undefined) return parseCloudEvent(item, specversion, where);
-  if (item.eventType === undefined && item.type !== undefined) {
+  const parsed = eventObject.safeParse(item);
+  if (!parsed.success) return fail(reasonOf(parsed.error, where));
+  const event = parsed.data;
+  const specversion = event.specversion ?? event.specVersion;
+  if (specversion !== undefined) return parseCloudEvent(event, specversion, where);
+  if (event.eventType === undefined && event.type !== undefined) {
     // Looks like a CloudEvent, but without specversion it is neither schema.
     return fail(`${where}: missing specversion (a CloudEvent needs specversion "1.0")`);
   }
-  return parseGridSchemaEvent(item, where);
+  return parseGridSchemaEvent(event, where);
 }
 
 function parseGridSchemaEvent(item: Record<string, unknown>, where: string): ParsedEvent {
-  const id = requiredString(item, 'id', where);
-  if (typeof id !== 'string') return id;
-  const type = requiredString(item, 'eventType', where);
-  if (typeof type !== 'string') return type;
-  const common = commonFields(item, 'topic', 'eventTime', where);
-  if (!common.ok) return common;
+  const parsed = gridSchemaEvent.safeParse(item);
+  if (!parsed.success) return fail(reasonOf(parsed.error, where));
+  const e = parsed.data;
   return {
     ok: true,
-    event: { id, type, ...common.fields, data: parseStringData(item.data), schema: 'eventgrid' },
+    event: {
+      id: e.id,
+      type: e.eventType,
+      ...common(e.subject, e.topic, e.eventTime),
+      data: parseStringData(item.data),
+      schema: 'eventgrid',
+    },
   };
 }
 
@@ -321,73 +364,30 @@ function parseCloudEvent(
       `${where}: unsupported CloudEvents specversion ${JSON.stringify(specversion)}; only "1.0" is read`,
     );
   }
-  const id = requiredString(item, 'id', where);
-  if (typeof id !== 'string') return id;
-  const type = requiredString(item, 'type', where);
-  if (typeof type !== 'string') return type;
-  const common = commonFields(item, 'source', 'time', where);
-  if (!common.ok) return common;
+  const parsed = cloudEvent.safeParse(item);
+  if (!parsed.success) return fail(reasonOf(parsed.error, where));
+  const e = parsed.data;
   const data = cloudEventData(item, where);
   if (!data.ok) return data;
   return {
     ok: true,
-    event: { id, type, ...common.fields, data: data.value, schema: 'cloudevents' },
-  };
-}
-
-/** subject, source (from `sourceKey`) and time; at least one of subject and source is needed. */
-function commonFields(
-  item: Record<string, unknown>,
-  sourceKey: 'topic' | 'source',
-  timeKey: 'eventTime' | 'time',
-  where: string,
-): { ok: true; fields: { subject: string; source: string; time?: string } } | WebhookFailure {
-  const subject = optionalString(item, 'subject', where);
-  if (typeof subject === 'object') return subject;
-  const source = optionalString(item, sourceKey, where);
-  if (typeof source === 'object') return source;
-  const time = optionalString(item, timeKey, where);
-  if (typeof time === 'object') return time;
-  if ((subject ?? '') === '' && (source ?? '') === '') {
-    return fail(`${where}: missing subject and ${sourceKey}`);
-  }
-  return {
-    ok: true,
-    fields: {
-      subject: subject ?? '',
-      source: source ?? '',
-      ...(time !== undefined && time !== '' ? { time } : {}),
+    event: {
+      id: e.id,
+      type: e.type,
+      ...common(e.subject, e.source, e.time),
+      data: data.value,
+      schema: 'cloudevents',
     },
   };
 }
 
-/** A required attribute: present, a string, not empty. */
-function requiredString(
-  item: Record<string, unknown>,
-  key: string,
-  where: string,
-): string | WebhookFailure {
-  const value = item[key];
-  if (value === undefined || value === null) return fail(`${where}: missing ${key}`);
-  if (typeof value !== 'string') {
-    return fail(`${where}: ${key} must be a string, got ${describe(value)}`);
-  }
-  if (value === '') return fail(`${where}: ${key} is empty`);
-  return value;
-}
-
-/** An optional attribute: absent or null (CloudEvents sends `"subject": null`) → undefined. */
-function optionalString(
-  item: Record<string, unknown>,
-  key: string,
-  where: string,
-): string | undefined | WebhookFailure {
-  const value = item[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string') {
-    return fail(`${where}: ${key} must be a string, got ${describe(value)}`);
-  }
-  return value;
+/** subject and source ('' when absent), and the time when it has one. */
+function common(
+  subject: string | undefined,
+  source: string | undefined,
+  time: string | undefined,
+): { subject: string; source: string; time?: string } {
+  return { subject: subject ?? '', source: source ?? '', ...(time ? { time } : {}) };
 }
 
 function cloudEventData(
@@ -433,17 +433,28 @@ function parseStringData(data: unknown): unknown {
   }
 }
 
-function entityFromData(data: Record<string, unknown>): string | undefined {
+/** What a Service Bus event's data says of the namespace and entity. */
+const serviceBusData = z.looseObject(
+  {
+    namespaceName: lenientText,
+    entityType: z.unknown().optional(),
+    queueName: lenientText,
+    topicName: lenientText,
+    subscriptionName: lenientText,
+  },
+  { error: (issue) => `data must be an object, got ${describe(issue.input)}` },
+);
+
+function entityFromData(data: z.infer<typeof serviceBusData>): string | undefined {
   const { entityType, queueName, topicName, subscriptionName } = data;
-  const queue = isNonEmptyString(queueName) ? queueName : undefined;
   const subscription =
-    isNonEmptyString(topicName) && isNonEmptyString(subscriptionName)
+    topicName !== undefined && subscriptionName !== undefined
       ? `${topicName}/Subscriptions/${subscriptionName}`
       : undefined;
   // entityType decides when present: the docs' subscription sample also fills queueName.
-  if (entityType === 'queue') return queue;
+  if (entityType === 'queue') return queueName;
   if (entityType === 'subscriber' || entityType === 'subscription') return subscription;
-  return queue ?? subscription;
+  return queueName ?? subscription;
 }
 
 function entityFromSubject(subject: string): string | undefined {

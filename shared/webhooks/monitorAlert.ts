@@ -1,5 +1,6 @@
 import { namespaceFromResourceId, type WebhookFailure } from './eventGrid';
-import { describe, isNonEmptyString, isRecord } from './guards';
+import { z } from 'zod';
+import { describe, lenientRecord, lenientText, object, reasonOf, scalarText } from './schema';
 
 /** The `schemaId` of Azure Monitor's common alert schema, the only alert payload Surge reads. */
 export const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
@@ -65,68 +66,34 @@ export type CommonAlertResult =
  * `data.customProperties`, the latter winning when both have a key.
  */
 export function parseCommonAlert(body: unknown): CommonAlertResult {
-  if (!isRecord(body)) {
-    return fail(`expected a common alert schema object, got ${describe(body)}`);
-  }
-  if (body.schemaId !== COMMON_ALERT_SCHEMA_ID) {
-    const found =
-      body.schemaId === undefined ? 'no schemaId' : `schemaId ${JSON.stringify(body.schemaId)}`;
-    return fail(
-      `not a common alert schema payload (${found}); enable the common alert schema on the ` +
-        `action group's webhook action so that schemaId is "${COMMON_ALERT_SCHEMA_ID}"`,
-    );
-  }
-  const data = body.data;
-  if (!isRecord(data)) return fail(`data must be an object, got ${describe(data)}`);
-  const essentials = data.essentials;
-  if (!isRecord(essentials)) {
-    return fail(`data.essentials must be an object, got ${describe(essentials)}`);
-  }
-
-  const fields = {} as Record<EssentialKey, string>;
-  for (const key of REQUIRED_ESSENTIALS) {
-    const value = essentials[key];
-    if (!isNonEmptyString(value)) {
-      return fail(
-        value === undefined || value === null
-          ? `data.essentials: missing ${key}`
-          : `data.essentials.${key} must be a non-empty string, got ${describe(value)}`,
-      );
-    }
-    fields[key] = value;
-  }
-  const monitorCondition = fields.monitorCondition;
-  if (monitorCondition !== 'Fired' && monitorCondition !== 'Resolved') {
-    return fail(
-      `data.essentials.monitorCondition must be "Fired" or "Resolved", got "${monitorCondition}"`,
-    );
-  }
-  const targets = essentials.alertTargetIDs;
-  if (!Array.isArray(targets) || !targets.every((t): t is string => typeof t === 'string')) {
-    return fail(`data.essentials.alertTargetIDs must be an array of strings`);
-  }
-  const resolved = essentials.resolvedDateTime;
-
-  const alertContext = isRecord(data.alertContext) ? data.alertContext : {};
-  const condition = isRecord(alertContext.condition) ? alertContext.condition : undefined;
-  const customProperties = {
-    ...(condition !== undefined ? stringRecord(alertContext.properties) : {}),
-    ...stringRecord(data.customProperties),
-  };
+  const parsed = commonAlert.safeParse(body);
+  if (!parsed.success) return fail(reasonOf(parsed.error));
+  const { essentials, alertContext, customProperties } = parsed.data.data;
+  // Checked after every required field, as the reason for a partly filled payload names the first.
+  const condition = monitorCondition.safeParse(essentials.monitorCondition);
+  if (!condition.success) return fail(reasonOf(condition.error));
+  const targets = targetIds.safeParse(essentials.alertTargetIDs);
+  if (!targets.success) return fail(reasonOf(targets.error));
+  const context = alertContextOf.parse(alertContext);
 
   return {
     ok: true,
     alert: {
-      alertId: fields.alertId,
-      alertRule: fields.alertRule,
-      severity: fields.severity,
-      signalType: fields.signalType,
-      monitorCondition,
-      firedDateTime: fields.firedDateTime,
-      ...(isNonEmptyString(resolved) ? { resolvedDateTime: resolved } : {}),
-      targetIds: [...targets],
-      metrics: readMetrics(condition?.allOf),
-      customProperties,
+      alertId: essentials.alertId,
+      alertRule: essentials.alertRule,
+      severity: essentials.severity,
+      signalType: essentials.signalType,
+      monitorCondition: condition.data,
+      firedDateTime: essentials.firedDateTime,
+      ...(essentials.resolvedDateTime !== undefined
+        ? { resolvedDateTime: essentials.resolvedDateTime }
+        : {}),
+      targetIds: targets.data,
+      metrics: context.condition?.allOf ?? [],
+      customProperties: {
+        ...(context.condition !== undefined ? textValues(context.properties) : {}),
+        ...textValues(customProperties),
+      },
     },
   };
 }
@@ -188,54 +155,120 @@ export function serviceBusTargets(alert: MonitorAlert): ServiceBusAlertTargets {
   return { targets, explicitPools: explicitPools(alert.customProperties) };
 }
 
-/** The `essentials` fields an alert is refused without. */
-const REQUIRED_ESSENTIALS = [
-  'alertId',
-  'alertRule',
-  'severity',
-  'signalType',
-  'monitorCondition',
-  'firedDateTime',
-] as const;
-type EssentialKey = (typeof REQUIRED_ESSENTIALS)[number];
+/** An `essentials` field an alert is refused without. */
+function essential(key: string) {
+  return z
+    .string({
+      error: (issue) =>
+        issue.input === undefined || issue.input === null
+          ? `data.essentials: missing ${key}`
+          : `data.essentials.${key} must be a non-empty string, got ${describe(issue.input)}`,
+    })
+    .min(1, `data.essentials.${key} must be a non-empty string, got a string`);
+}
+
+/** The common alert schema, as far as Surge requires it. */
+const commonAlert = object(
+  {
+    schemaId: z.literal(COMMON_ALERT_SCHEMA_ID, {
+      error: (issue) =>
+        `not a common alert schema payload (${issue.input === undefined ? 'no schemaId' : `schemaId ${JSON.stringify(issue.input)}`}); ` +
+        `enable the common alert schema on the action group's webhook action so that schemaId is "${COMMON_ALERT_SCHEMA_ID}"`,
+    }),
+    data: object(
+      {
+        essentials: object(
+          {
+            alertId: essential('alertId'),
+            alertRule: essential('alertRule'),
+            severity: essential('severity'),
+            signalType: essential('signalType'),
+            monitorCondition: essential('monitorCondition'),
+            firedDateTime: essential('firedDateTime'),
+            resolvedDateTime: lenientText,
+          },
+          (found) => `data.essentials must be an object, got ${found}`,
+        ),
+        alertContext: z.unknown().optional(),
+        customProperties: z.unknown().optional(),
+      },
+      (found) => `data must be an object, got ${found}`,
+    ),
+  },
+  (found) => `expected a common alert schema object, got ${found}`,
+);
+
+const monitorCondition = z.enum(['Fired', 'Resolved'], {
+  error: (issue) =>
+    `data.essentials.monitorCondition must be "Fired" or "Resolved", got "${String(issue.input)}"`,
+});
+
+const targetIds = z.array(
+  z.string({ error: 'data.essentials.alertTargetIDs must be an array of strings' }),
+  { error: 'data.essentials.alertTargetIDs must be an array of strings' },
+);
+
+/**
+ * A metric condition: read leniently (an alert is only a wake-up call; the controller reads the
+ * real depth itself). Log-search conditions have no metricName and are not metrics: skipped.
+ */
+const metricCondition = z.looseObject({
+  metricName: z.string().min(1),
+  metricNamespace: lenientText,
+  operator: lenientText,
+  // Thresholds arrive as strings ("25", "0.3"), metric values as numbers; both become numbers.
+  threshold: z.unknown().transform(toNumber).optional(),
+  metricValue: z.unknown().transform(toNumber).optional(),
+  dimensions: z.array(z.unknown()).catch([]),
+});
+
+/** One dimension `{name, value}`; one without a name, or with a value that is not text, is skipped. */
+const dimension = z.looseObject({ name: z.string().min(1), value: scalarText });
+
+/** The conditions of `alertContext`, read leniently; anything unexpected reads as absent. */
+const alertContextOf = lenientRecord.transform((context) => {
+  const condition = z.looseObject({ allOf: z.unknown().optional() }).safeParse(context.condition);
+  return {
+    properties: context.properties,
+    condition: condition.success ? { allOf: metricsOf(condition.data.allOf) } : undefined,
+  };
+});
 
 function fail(reason: string): WebhookFailure {
   return { ok: false, reason };
 }
 
-function readMetrics(allOf: unknown): AlertMetric[] {
-  if (!Array.isArray(allOf)) return [];
-  const metrics: AlertMetric[] = [];
-  for (const item of allOf as unknown[]) {
-    // Log-search conditions (LogQueryCriteria) have no metricName: not a metric to report.
-    if (!isRecord(item) || !isNonEmptyString(item.metricName)) continue;
-    const threshold = toNumber(item.threshold);
-    const value = toNumber(item.metricValue);
-    metrics.push({
-      name: item.metricName,
-      ...(isNonEmptyString(item.metricNamespace) ? { namespace: item.metricNamespace } : {}),
-      ...(isNonEmptyString(item.operator) ? { operator: item.operator } : {}),
-      ...(threshold !== undefined ? { threshold } : {}),
-      ...(value !== undefined ? { value } : {}),
-      dimensions: readDimensions(item.dimensions),
-    });
-  }
-  return metrics;
+function metricsOf(allOf: unknown): AlertMetric[] {
+  const items = z.array(z.unknown()).catch([]).parse(allOf);
+  return items.flatMap((item) => {
+    const m = metricCondition.safeParse(item);
+    if (!m.success) return [];
+    const { metricName, metricNamespace, operator, threshold, metricValue } = m.data;
+    return [
+      {
+        name: metricName,
+        ...(metricNamespace !== undefined ? { namespace: metricNamespace } : {}),
+        ...(operator !== undefined ? { operator } : {}),
+        ...(threshold !== undefined ? { threshold } : {}),
+        ...(metricValue !== undefined ? { value: metricValue } : {}),
+        dimensions: dimensionsOf(m.data.dimensions),
+      },
+    ];
+  });
 }
 
-/** `[{name, value}]` → `{name: value}`; entries without a name are skipped. */
-function readDimensions(dimensions: unknown): Record<string, string> {
+/** `[{name, value}]` → `{name: value}`. */
+function dimensionsOf(dimensions: readonly unknown[]): Record<string, string> {
   const result: Record<string, string> = {};
-  if (!Array.isArray(dimensions)) return result;
-  for (const dimension of dimensions as unknown[]) {
-    if (!isRecord(dimension) || !isNonEmptyString(dimension.name)) continue;
-    const value = scalarText(dimension.value);
-    if (value !== undefined) result[dimension.name] = value;
+  for (const d of dimensions) {
+    const parsed = dimension.safeParse(d);
+    if (parsed.success && parsed.data.value !== undefined) {
+      result[parsed.data.name] = parsed.data.value;
+    }
   }
   return result;
 }
 
-/** Thresholds arrive as strings ("25", "0.3"), metric values as numbers; both become numbers. */
 function toNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
   if (typeof value !== 'string' || value.trim() === '') return undefined;
@@ -244,20 +277,13 @@ function toNumber(value: unknown): number | undefined {
 }
 
 /** An object's string, number and boolean values as strings; anything else is dropped. */
-function stringRecord(value: unknown): Record<string, string> {
+function textValues(value: unknown): Record<string, string> {
   const result: Record<string, string> = {};
-  if (!isRecord(value)) return result;
-  for (const [key, item] of Object.entries(value)) {
-    const text = scalarText(item);
+  for (const [key, item] of Object.entries(lenientRecord.parse(value))) {
+    const text = scalarText.parse(item);
     if (text !== undefined) result[key] = text;
   }
   return result;
-}
-
-function scalarText(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return undefined;
 }
 
 function isEntityName(value: string): boolean {

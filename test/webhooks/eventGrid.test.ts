@@ -13,7 +13,7 @@ import {
   parseEventGridDelivery,
   serviceBusSignal,
 } from '../../shared/webhooks/eventGrid';
-import type { HeaderSource } from '../../shared/webhooks/guards';
+import type { HeaderSource } from '../../shared/webhooks/headers';
 import { fixtureJson } from '../fixtures';
 import { expectResult, fixtureNames } from './expectResult';
 

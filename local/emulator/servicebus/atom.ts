@@ -1,8 +1,10 @@
 /**
  * The ATOM XML of the Service Bus administration API (api-version 2021-05), written element by
- * element in the order the recordings in shared/fixtures/servicebus show, and the little parsing a
- * PUT needs (the leaf properties of a Queue/Topic/SubscriptionDescription).
+ * element in the order the recordings in shared/fixtures/servicebus show, and the reading of a
+ * PUT body (the text properties of a Queue/Topic/SubscriptionDescription) with an XML parser.
  */
+
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 const SB_NS = 'http://schemas.microsoft.com/netservices/2010/10/servicebus/connect';
@@ -19,16 +21,6 @@ export function xmlEscape(text: string): string {
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
     .replace(/"/g, '&quot;');
-}
-
-function xmlUnescape(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
-    .replace(/&amp;/g, '&');
 }
 
 /** Service Bus timestamps: ISO 8601 UTC ("2021-10-21T05:19:08.69Z" shortened to ms). */
@@ -157,31 +149,63 @@ export interface ParsedDescription {
 }
 
 /**
- * Reads the description out of a PUT body. Namespace prefixes are ignored (`ns0:entry`); only
- * leaf elements directly holding text are read, and only names the caller asks for, so nested
- * structures (AuthorizationRules, DefaultRuleDescription) are skipped. Returns undefined when the
- * body holds no description.
+ * Reads the description out of a PUT body (an ATOM entry whose content holds it, or the bare
+ * description). Namespace prefixes are ignored (`ns0:entry`); only the description's own text
+ * children are read, and only names the caller asks for, so nested structures
+ * (AuthorizationRules, DefaultRuleDescription) are skipped. Returns undefined when the body is
+ * not XML or holds no description.
  */
 export function parseDescription(
   body: string,
   allowed: Readonly<Record<DescriptionKind, readonly string[]>>,
 ): ParsedDescription | undefined {
-  const open =
-    /<(?:[\w.-]+:)?(QueueDescription|TopicDescription|SubscriptionDescription)\b([^>]*)>/.exec(
-      body,
-    );
-  if (open === null) return undefined;
-  const kind = open[1] as DescriptionKind;
+  if (XMLValidator.validate(body) !== true) return undefined;
+  const found = findDescription(descriptionParser.parse(body) as unknown);
+  if (found === undefined) return undefined;
   const properties = new Map<string, string>();
-  if (open[2]?.trimEnd().endsWith('/')) return { kind, properties };
-  const start = open.index + open[0].length;
-  const close = new RegExp(`</(?:[\\w.-]+:)?${kind}>`).exec(body.slice(start));
-  const inner = close === null ? body.slice(start) : body.slice(start, start + close.index);
-  const names = new Set(allowed[kind]);
-  const leaf = /<(?:[\w.-]+:)?([A-Za-z]+)(?:\s[^>]*)?>([^<]*)<\/(?:[\w.-]+:)?\1>/g;
-  for (const m of inner.matchAll(leaf)) {
-    const [, name = '', text = ''] = m;
-    if (names.has(name) && !properties.has(name)) properties.set(name, xmlUnescape(text));
+  for (const name of allowed[found.kind]) {
+    const value = found.element[name];
+    // A repeated element reads as its first occurrence, as the service does.
+    const text = Array.isArray(value) ? (value as unknown[])[0] : value;
+    if (typeof text === 'string') properties.set(name, text);
   }
-  return { kind, properties };
+  return { kind: found.kind, properties };
+}
+
+const KINDS: readonly DescriptionKind[] = [
+  'QueueDescription',
+  'TopicDescription',
+  'SubscriptionDescription',
+];
+
+/** Element values as text (no number or boolean guessing), entities decoded, prefixes dropped. */
+const descriptionParser = new XMLParser({
+  removeNSPrefix: true,
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: false,
+});
+
+/** The first description element, depth first; a self-closing one reads as having no properties. */
+function findDescription(
+  node: unknown,
+): { kind: DescriptionKind; element: Record<string, unknown> } | undefined {
+  if (typeof node !== 'object' || node === null) return undefined;
+  const element = node as Record<string, unknown>;
+  for (const kind of KINDS) {
+    if (kind in element) {
+      const value = element[kind];
+      const first = Array.isArray(value) ? (value as unknown[])[0] : value;
+      return {
+        kind,
+        element:
+          typeof first === 'object' && first !== null ? (first as Record<string, unknown>) : {},
+      };
+    }
+  }
+  for (const child of Object.values(element)) {
+    const found = findDescription(child);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
