@@ -34,12 +34,12 @@ import {
  * (timer, signal, one observation, two per write), so 5 iterations with at most
  * MAX_TASKS_PER_EXECUTION activities keep a replay well under a few hundred events.
  */
-export const ITERATIONS_PER_EXECUTION = 5;
+const ITERATIONS_PER_EXECUTION = 5;
 /** Activities per execution after which the controller continues as new early (big fan-outs). */
-export const MAX_TASKS_PER_EXECUTION = 100;
+const MAX_TASKS_PER_EXECUTION = 100;
 
 /** The activity that carries out each kind of action. */
-export const ACTIVITY_FOR: Readonly<Record<ControllerAction['kind'], string>> = {
+const ACTIVITY_FOR: Readonly<Record<ControllerAction['kind'], string>> = {
   create: ACTIVITY.createGroup,
   delete: ACTIVITY.deleteGroup,
   setEndpoint: ACTIVITY.setEndpoint,
@@ -51,7 +51,7 @@ export const ACTIVITY_FOR: Readonly<Record<ControllerAction['kind'], string>> = 
  * Splits writes into waves of at most `size`, sent in parallel within a wave: ARM's write budget
  * is per subscription, so 40 creates with maxParallelWrites 16 go as 16 + 16 + 8.
  */
-export function waves<T>(items: readonly T[], size: number): T[][] {
+function waves<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

@@ -79,7 +79,7 @@ export function productionManifest(manifest: PackageJson): PackageJson {
 }
 
 /** Builds the zip; throws (with the failing command's output on stderr) when a step fails. */
-export function createPackage(options: PackageOptions): PackageResult {
+function createPackage(options: PackageOptions): PackageResult {
   const { root } = options;
   const log = options.log ?? (() => undefined);
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as PackageJson;

@@ -24,14 +24,7 @@ import { namespaceHost } from '../emulator/config';
 import type { VirtualTimeParticipant } from '../host/virtualTime';
 
 /** Emulator group phases, in the order the groups chart stacks them (bottom first). */
-export const GROUP_PHASES = [
-  'Running',
-  'Warming',
-  'Creating',
-  'Pending',
-  'Failed',
-  'Stopped',
-] as const;
+const GROUP_PHASES = ['Running', 'Warming', 'Creating', 'Pending', 'Failed', 'Stopped'] as const;
 
 /** One emulator group phase. */
 export type Phase = (typeof GROUP_PHASES)[number];
@@ -45,11 +38,11 @@ const LIVE_PHASES: ReadonlySet<string> = new Set<Phase>([
 ]);
 
 /** Default cadence: one sample per 5 s of model time. */
-export const DEFAULT_INTERVAL_MS = 5_000;
+const DEFAULT_INTERVAL_MS = 5_000;
 /** Default memory: the last 3 hours (2160 samples at 5 s). */
-export const DEFAULT_WINDOW_MS = 3 * 60 * 60_000;
+const DEFAULT_WINDOW_MS = 3 * 60 * 60_000;
 /** Decisions kept per pool (the controller's status keeps only its last 10). */
-export const DEFAULT_DECISIONS_KEPT = 50;
+const DEFAULT_DECISIONS_KEPT = 50;
 
 /** What the dashboard needs to know about a pool, taken from its spec once. */
 export interface DashboardPool {
@@ -111,7 +104,7 @@ export interface ControllerSnapshot {
 export type ControllerReader = (pool: string) => ControllerSnapshot | undefined;
 
 /** A ControllerReader over the local Durable engine (the controllers' custom statuses). */
-export function engineControllers(engine: Pick<DurableEngine, 'getStatus'>): ControllerReader {
+function engineControllers(engine: Pick<DurableEngine, 'getStatus'>): ControllerReader {
   return (pool) => {
     const s = engine.getStatus(controllerInstanceId(pool), { showInput: false });
     if (s === undefined) return undefined;
@@ -389,7 +382,7 @@ export function seriesOf(pool: string, samples: readonly Sample[]): PoolSeries {
 }
 
 /** What the sampler holds, turned into the page's data. */
-export function snapshotOf(input: {
+function snapshotOf(input: {
   readonly seq: number;
   readonly intervalMs: number;
   readonly windowMs: number;

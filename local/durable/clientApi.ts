@@ -17,21 +17,21 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DurableEngine, InstanceFilter, OrchestrationStatus } from './engine';
+import type { DurableManagement, InstanceFilter, OrchestrationStatus } from './instances';
 import { BadRequestError, DurableEngineError } from './errors';
 import type { RuntimeStatus } from './store';
 
 /** Path prefix of the RPC endpoint (`rpcBaseUrl`), as the Durable extension's local listener uses. */
-export const RPC_PREFIX = '/durabletask/';
+const RPC_PREFIX = '/durabletask/';
 
 /** Path prefix of the public webhook routes. */
-export const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask/';
+const WEBHOOK_PREFIX = '/runtime/webhooks/durabletask/';
 
 /** Placeholder the management URLs carry for the instance id (the SDK replaces it). */
-export const INSTANCE_ID_PLACEHOLDER = 'INSTANCEID';
+const INSTANCE_ID_PLACEHOLDER = 'INSTANCEID';
 
 /** Default page size of instance listings. */
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 
 /** The durable client binding data (`durableClient` input) the SDK parses. */
 export interface ClientBindingData {
@@ -220,7 +220,7 @@ export interface ClientApiOptions {
 
 /** A handler for the Durable API routes of `engine`, to mount in any node:http server. */
 export function createClientApiHandler(
-  engine: DurableEngine,
+  engine: DurableManagement,
   publicOrigin: () => string,
   options: ClientApiOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
@@ -245,7 +245,7 @@ export function createClientApiHandler(
 }
 
 async function route(
-  engine: DurableEngine,
+  engine: DurableManagement,
   req: IncomingMessage,
   res: ServerResponse,
   segs: string[],
@@ -361,7 +361,7 @@ async function route(
 }
 
 function listInstances(
-  engine: DurableEngine,
+  engine: DurableManagement,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -398,7 +398,7 @@ function decodeToken(token: string): number {
 
 /** Serve the client API for `engine` on 127.0.0.1:`port` (0 = a free port). */
 export async function startClientApi(
-  engine: DurableEngine,
+  engine: DurableManagement,
   options: ClientApiOptions = {},
 ): Promise<ClientApiServer> {
   let baseUrl = '';

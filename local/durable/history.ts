@@ -55,6 +55,13 @@ export interface FailureDetails {
   InnerFailure?: FailureDetails;
 }
 
+/** What the engine records when an activity or sub-orchestration fails. */
+export interface TaskFailure {
+  Reason: string;
+  Details: string;
+  FailureDetails?: FailureDetails;
+}
+
 /** Fields every event has. `EventId` is the sequence id for scheduling events, else -1. */
 export interface BaseEvent {
   EventType: EventTypeNumber;

@@ -31,7 +31,7 @@ export interface ReplayOptions {
 }
 
 /** Defaults of the Azure Storage provider. */
-export const DEFAULT_REPLAY_OPTIONS: Required<ReplayOptions> = {
+const DEFAULT_REPLAY_OPTIONS: Required<ReplayOptions> = {
   maximumShortTimerDuration: '6.00:00:00',
   longRunningTimerIntervalDuration: '3.00:00:00',
   defaultHttpAsyncRequestSleepTimeMillseconds: 30_000,
@@ -194,7 +194,7 @@ function findContinueAsNew(actions: OrchestratorAction[][]): OrchestratorAction 
 }
 
 /** Split a thrown `"<message>\n\n$OutOfProcData$:<state JSON>"` into message and state. */
-export function parseOrchestratorFailure(
+function parseOrchestratorFailure(
   thrown: unknown,
 ): { message: string; state: unknown } | undefined {
   const text =

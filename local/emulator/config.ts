@@ -196,7 +196,7 @@ const probability = z.number().min(0).max(1);
 const nonNegative = z.number().min(0);
 
 /** A Distribution (number or object). */
-export const distributionSchema: z.ZodType<Distribution> = z
+const distributionSchema: z.ZodType<Distribution> = z
   .union([
     nonNegative,
     z.strictObject({ kind: z.literal('constant'), value: nonNegative }),

@@ -53,7 +53,7 @@ export const BUILT_IN_IMAGES: Readonly<Record<string, ImageConfig>> = {
  * the first path part is a registry server when it has a dot or a colon or is "localhost";
  * a missing tag means "latest".
  */
-export function parseImage(reference: string): {
+function parseImage(reference: string): {
   server: string;
   repository: string;
   version: string;

@@ -19,7 +19,7 @@ import { armError, encodeReply } from './http';
 export type EmulatorHandler = (request: EmuRequest) => Reply;
 
 /** The request as the https server would have parsed it. */
-export function toEmuRequestFromPipeline(request: PipelineRequest): EmuRequest {
+function toEmuRequestFromPipeline(request: PipelineRequest): EmuRequest {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of request.headers) headers[name.toLowerCase()] = value;

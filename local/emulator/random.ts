@@ -146,24 +146,6 @@ export function sample(d: Distribution, rng: Rng): number {
   }
 }
 
-/** The mean of `d` (for documentation and capacity estimates). */
-export function meanOf(d: Distribution): number {
-  if (typeof d === 'number') return d;
-  switch (d.kind) {
-    case 'constant':
-      return d.value;
-    case 'uniform':
-      return (d.min + d.max) / 2;
-    case 'normal':
-      return d.mean;
-    case 'lognormal':
-      // E[X] = median × e^(σ²/2): median 10 s and σ 0.5 give a mean of 11.3 s.
-      return d.median * Math.exp((d.sigma * d.sigma) / 2);
-    case 'exponential':
-      return d.mean;
-  }
-}
-
 /** Checks that a distribution's parameters make sense; returns a message or undefined. */
 export function distributionProblem(d: Distribution): string | undefined {
   const finite = (...xs: number[]) => xs.every((x) => Number.isFinite(x) && x >= 0);

@@ -2,8 +2,8 @@
  * The emulator's https front door: reads each request, brings the model up to the clock, and
  * routes it: `/_emulator/…` to the control API, a Host that is a Service Bus namespace to the
  * administration API, everything else to ARM. For ARM it does what ARM's front end does before a
- * resource provider sees the request: bearer token, api-version, injected faults, the token
- * bucket, random 5xx; then it adds the rate-limit and request-id headers to the answer.
+ * resource provider sees the request: bearer token, api-version, then arm/admission.ts's injected
+ * faults, token bucket and random 5xx; then it adds the rate-limit and request-id headers.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
@@ -11,8 +11,9 @@ import type { Server } from 'node:https';
 import type { EmulatorControl } from './control';
 import type { EmuRequest, Reply } from './http';
 import { armError, bearerToken, encodeReply } from './http';
+import type { ArmKind } from './arm/admission';
+import { injectedError, randomServerError, takeArmToken } from './arm/admission';
 import { armKind, matchArm } from './arm/routes';
-import type { ArmKind } from './arm/routes';
 import { handleServiceBus, xmlError } from './servicebus/admin';
 import type { TlsMaterial } from './tls';
 import type { World } from './world';
@@ -140,12 +141,6 @@ function serviceBus(world: World, req: EmuRequest, now: number): Reply {
   return handleServiceBus(world, req, now);
 }
 
-const REMAINING_HEADER: Readonly<Record<ArmKind, string>> = {
-  read: 'x-ms-ratelimit-remaining-subscription-reads',
-  write: 'x-ms-ratelimit-remaining-subscription-writes',
-  delete: 'x-ms-ratelimit-remaining-subscription-deletes',
-};
-
 function arm(world: World, req: EmuRequest, now: number): Reply {
   const kind = armKind(req.method);
   if (kind === 'read') world.counters.armReads++;
@@ -189,31 +184,13 @@ function armCore(world: World, req: EmuRequest, now: number, kind: ArmKind): Rep
   }
   const matched = matchArm(req.method, req.path);
   world.count(matched?.route.operation ?? 'arm.unknown');
-  const injected = takeInjected(world, kind);
+  const injected = injectedError(world, kind);
   if (injected !== undefined) return injected;
-  // Token bucket per subscription (or tenant) and principal: the token stands for the principal.
-  const sub = /^\/subscriptions\/([^/]+)/i.exec(req.path)?.[1]?.toLowerCase() ?? '(tenant)';
-  const taken = world.takeArmToken(`${sub}|${token}`, kind, now);
-  if (!taken.ok) {
-    return armError(
-      429,
-      'TooManyRequests',
-      `Number of '${kind}' requests for subscription '${sub}' actor '${principalLabel(token)}' exceeded. Please try again after '${taken.retryAfterSeconds}' seconds after additional tokens are available. Refer to https://aka.ms/arm-throttling`,
-      { 'Retry-After': String(taken.retryAfterSeconds) },
-    );
-  }
-  const budget = { [REMAINING_HEADER[kind]]: String(taken.remaining) };
-  if (world.faultsRng.chance(world.faults.armServerErrorRate)) {
-    const timeout = world.faultsRng.chance(0.5);
-    return timeout
-      ? armError(503, 'ServerTimeout', 'The server operation timed out. Please try again.', budget)
-      : armError(
-          500,
-          'InternalServerError',
-          'Encountered internal server error. Please try again.',
-          budget,
-        );
-  }
+  const taken = takeArmToken(world, req, token, kind, now);
+  if (!taken.ok) return taken.reply;
+  const budget = taken.headers;
+  const failed = randomServerError(world, budget);
+  if (failed !== undefined) return failed;
   if (matched === undefined) {
     return armError(
       404,
@@ -224,30 +201,6 @@ function armCore(world: World, req: EmuRequest, now: number, kind: ArmKind): Rep
   }
   const reply = matched.route.handle(world, req, now, matched.params);
   return { ...reply, headers: { ...budget, ...reply.headers } };
-}
-
-/** A short, non-secret label for a principal (never the token itself). */
-function principalLabel(token: string): string {
-  let h = 0;
-  for (let i = 0; i < token.length; i++) h = (Math.imul(h, 31) + token.charCodeAt(i)) >>> 0;
-  return `principal-${h.toString(16).padStart(8, '0')}`;
-}
-
-function takeInjected(world: World, kind: ArmKind): Reply | undefined {
-  const i = world.armErrors.findIndex(
-    (e) => (e.error.kind ?? 'any') === 'any' || e.error.kind === kind,
-  );
-  if (i < 0) return undefined;
-  const slot = world.armErrors[i]!;
-  slot.left--;
-  if (slot.left <= 0) world.armErrors.splice(i, 1);
-  const e = slot.error;
-  const code =
-    e.code ??
-    (e.status === 429 ? 'TooManyRequests' : e.status >= 500 ? 'InternalServerError' : 'BadRequest');
-  return armError(e.status, code, e.message ?? `Injected by the Surge emulator (${e.status}).`, {
-    ...(e.retryAfterSeconds !== undefined ? { 'Retry-After': String(e.retryAfterSeconds) } : {}),
-  });
 }
 
 function write(res: ServerResponse, reply: Reply): void {

@@ -25,7 +25,7 @@ export interface TlsMaterial {
 const DAY_MS = 24 * 3600 * 1000;
 
 /** Hosts every emulator certificate covers. */
-export const BASE_TLS_NAMES: readonly string[] = [
+const BASE_TLS_NAMES: readonly string[] = [
   'localhost',
   '127.0.0.1',
   '::1',

@@ -19,10 +19,10 @@ import type {
 } from './coreTypes';
 
 /** The module id `@azure/functions` asks the worker for. */
-export const CORE_MODULE_ID = '@azure/functions-core';
+const CORE_MODULE_ID = '@azure/functions-core';
 
 /** Version this stand-in reports as the "worker" version. */
-export const LOCAL_WORKER_VERSION = '3.10.1-surge-local';
+const LOCAL_WORKER_VERSION = '3.10.1-surge-local';
 
 /** Version this stand-in reports as the Functions host version (v4 host, supports log hooks). */
 export const LOCAL_HOST_VERSION = '4.1037.0-surge-local';
@@ -367,9 +367,4 @@ export function installFunctionsCore(): FunctionRegistry {
   };
   slot[GLOBAL_KEY] = { registry, coreApi };
   return registry;
-}
-
-/** The installed registry, or undefined when `installFunctionsCore` has not run in this process. */
-export function installedRegistry(): FunctionRegistry | undefined {
-  return globalSlot()[GLOBAL_KEY]?.registry;
 }

@@ -34,10 +34,10 @@ import { applySettings, readLocalSettings } from './settings';
 import { TimerScheduler } from './timers';
 
 /** Port `npm start` uses when neither the options nor `Host.LocalHttpPort` say otherwise. */
-export const DEFAULT_HTTP_PORT = 7071;
+const DEFAULT_HTTP_PORT = 7071;
 
 /** File name of the persisted timer statuses inside the state folder. */
-export const TIMER_STATUS_FILE = 'timers.json';
+const TIMER_STATUS_FILE = 'timers.json';
 
 /** How to start the host. */
 export interface StartHostOptions {
@@ -103,7 +103,7 @@ export interface Host {
 }
 
 /** The nearest directory at or above `from` holding a host.json, or undefined. */
-export function findFunctionAppDirectory(from: string): string | undefined {
+function findFunctionAppDirectory(from: string): string | undefined {
   let dir = path.resolve(from);
   for (;;) {
     if (existsSync(path.join(dir, 'host.json'))) return dir;
@@ -125,6 +125,9 @@ async function importApp(entry: string): Promise<void> {
   }
 }
 
+/** App settings, as the environment holds them. */
+type Env = Record<string, string | undefined>;
+
 /** Start the local Functions host (see the module comment for the steps). */
 export async function startHost(options: StartHostOptions): Promise<Host> {
   const log = options.log ?? quietHostLog;
@@ -143,122 +146,45 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
 
   try {
     // 1. Settings, before the app: Surge reads schedules from the environment at registration.
-    let settings: LocalSettings | undefined;
-    let appliedSettings: AppliedSettings | undefined;
-    if (options.settingsFile !== undefined) {
-      settings = await readLocalSettings(options.settingsFile);
-      if (!settings.found) log('warning', `${options.settingsFile} not found; starting without it`);
-      for (const w of settings.warnings) log('warning', `${options.settingsFile}: ${w}`);
-      appliedSettings = applySettings(settings, env);
-      if (appliedSettings.keptFromEnvironment.length > 0) {
-        log(
-          'information',
-          `Settings kept from the environment (not overridden by ${options.settingsFile}): ${appliedSettings.keptFromEnvironment.join(', ')}`,
-        );
-      }
-      const runtime = env.FUNCTIONS_WORKER_RUNTIME;
-      if (runtime !== undefined && runtime !== 'node') {
-        log('warning', `FUNCTIONS_WORKER_RUNTIME is "${runtime}"; this host runs "node" apps`);
-      }
-    }
-
+    const { settings, appliedSettings } = await loadSettings(options, env, log);
     // 2. host.json.
-    const appDir =
-      options.hostJsonPath !== undefined
-        ? path.dirname(path.resolve(options.hostJsonPath))
-        : (findFunctionAppDirectory(path.dirname(path.resolve(options.appEntry))) ?? process.cwd());
-    const hostJsonFile = options.hostJsonPath ?? path.join(appDir, 'host.json');
-    const hostJson =
-      options.hostJsonPath !== undefined || existsSync(hostJsonFile)
-        ? await readHostJson(hostJsonFile)
-        : DEFAULT_HOST_JSON;
-    for (const w of hostJson.warnings) log('warning', `${hostJsonFile}: ${w}`);
-
+    const { appDir, hostJson } = await loadHostJson(options, log);
     // 3-5. The core module, the app, its appStart hooks.
     const registry = installFunctionsCore();
     await importApp(options.appEntry);
     if (registry.list().length === 0) log('warning', `${options.appEntry} registered no functions`);
     await registry.runAppStartHooks(appDir);
     cleanups.push(() => registry.runAppTerminateHooks());
-
     // 6. Engine and keys.
-    const engine =
-      options.engine ??
-      new DurableEngine({
-        registry,
-        clock,
-        ...(hostJson.hubName !== undefined ? { taskHubName: hostJson.hubName } : {}),
-        ...(hostJson.maxConcurrentActivityFunctions !== undefined
-          ? { activityConcurrency: hostJson.maxConcurrentActivityFunctions }
-          : {}),
-      });
+    const engine = options.engine ?? newEngine(registry, clock, hostJson);
     await mkdir(options.stateDir, { recursive: true });
     const { keys, file: keysFile, created } = await loadOrCreateKeys(options.stateDir);
-
     // 7. The front end (function routes + the engine's client API).
     const timersRef: { current?: TimerScheduler } = {};
-    const server = await startHostServer({
-      registry,
-      keys,
-      routePrefix: hostJson.routePrefix,
-      ...(options.host !== undefined ? { host: options.host } : {}),
-      port: options.port ?? settings?.host.localHttpPort ?? DEFAULT_HTTP_PORT,
-      engine,
-      ...(options.maxRequestBodyBytes !== undefined
-        ? { maxRequestBodyBytes: options.maxRequestBodyBytes }
-        : {}),
-      ...(settings?.host.cors && settings.host.cors.length > 0
-        ? {
-            cors: {
-              origins: settings.host.cors,
-              credentials: settings.host.corsCredentials ?? false,
-            },
-          }
-        : {}),
-      admin: {
-        has: (name) => timersRef.current?.describe().some((t) => t.functionName === name) ?? false,
-        run: (name) => timersRef.current?.trigger(name) ?? Promise.resolve(undefined),
-      },
-      env,
-      log,
-    });
+    const server = await startFrontEnd(
+      options,
+      { registry, keys, engine, hostJson, settings, env, log },
+      timersRef,
+    );
     cleanups.push(() => server.close());
-
     // 8. Timers, then (real time) the engine's background loop.
-    const realTime = !isSettableClock(clock);
-    const timers = new TimerScheduler({
-      registry,
-      clock,
-      extras: (fn) =>
-        bindingsOfType(fn, 'durableClient').length > 0
-          ? { durableClient: server.clientBindingData() }
-          : undefined,
-      ...((options.timerStatus ?? realTime)
-        ? { statusFile: path.join(options.stateDir, TIMER_STATUS_FILE) }
-        : {}),
-      ...(options.pastDueThresholdMs !== undefined
-        ? { pastDueThresholdMs: options.pastDueThresholdMs }
-        : {}),
-      env,
-      log,
-    });
+    const timers = newTimers(options, { registry, server, env, log });
     timersRef.current = timers;
     // Real time: the host runs the engine's background loop, so it stops it again (for a
     // persistent store that also closes the store). An engine the host created is always
     // stopped on close, so its store is released.
+    const realTime = !isSettableClock(clock);
     if (realTime) engine.start();
     if (realTime || options.engine === undefined) cleanups.push(() => engine.stop());
     cleanups.push(() => timers.stop());
     await timers.start();
 
-    const baseUrl = [server.url, server.routePrefix].filter((s) => s.length > 0).join('/');
     logBanner(log, server, timers, keys, keysFile, created);
-
     let closing: Promise<void> | undefined;
     return {
       url: server.url,
       port: server.port,
-      baseUrl,
+      baseUrl: [server.url, server.routePrefix].filter((s) => s.length > 0).join('/'),
       routePrefix: server.routePrefix,
       keys,
       registry,
@@ -280,6 +206,128 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     await cleanUp();
     throw err;
   }
+}
+
+/** local.settings.json, applied to the environment (values already set there are kept). */
+async function loadSettings(
+  options: StartHostOptions,
+  env: Env,
+  log: HostLog,
+): Promise<{ settings?: LocalSettings; appliedSettings?: AppliedSettings }> {
+  if (options.settingsFile === undefined) return {};
+  const settings = await readLocalSettings(options.settingsFile);
+  if (!settings.found) log('warning', `${options.settingsFile} not found; starting without it`);
+  for (const w of settings.warnings) log('warning', `${options.settingsFile}: ${w}`);
+  const appliedSettings = applySettings(settings, env);
+  if (appliedSettings.keptFromEnvironment.length > 0) {
+    log(
+      'information',
+      `Settings kept from the environment (not overridden by ${options.settingsFile}): ${appliedSettings.keptFromEnvironment.join(', ')}`,
+    );
+  }
+  const runtime = env.FUNCTIONS_WORKER_RUNTIME;
+  if (runtime !== undefined && runtime !== 'node') {
+    log('warning', `FUNCTIONS_WORKER_RUNTIME is "${runtime}"; this host runs "node" apps`);
+  }
+  return { settings, appliedSettings };
+}
+
+/** The function app's directory and its host.json (the defaults when it has none). */
+async function loadHostJson(
+  options: StartHostOptions,
+  log: HostLog,
+): Promise<{ appDir: string; hostJson: HostJson }> {
+  const appDir =
+    options.hostJsonPath !== undefined
+      ? path.dirname(path.resolve(options.hostJsonPath))
+      : (findFunctionAppDirectory(path.dirname(path.resolve(options.appEntry))) ?? process.cwd());
+  const hostJsonFile = options.hostJsonPath ?? path.join(appDir, 'host.json');
+  const hostJson =
+    options.hostJsonPath !== undefined || existsSync(hostJsonFile)
+      ? await readHostJson(hostJsonFile)
+      : DEFAULT_HOST_JSON;
+  for (const w of hostJson.warnings) log('warning', `${hostJsonFile}: ${w}`);
+  return { appDir, hostJson };
+}
+
+/** An in-memory engine with host.json's task hub name and activity concurrency. */
+function newEngine(registry: FunctionRegistry, clock: Clock, hostJson: HostJson): DurableEngine {
+  return new DurableEngine({
+    registry,
+    clock,
+    ...(hostJson.hubName !== undefined ? { taskHubName: hostJson.hubName } : {}),
+    ...(hostJson.maxConcurrentActivityFunctions !== undefined
+      ? { activityConcurrency: hostJson.maxConcurrentActivityFunctions }
+      : {}),
+  });
+}
+
+/** The HTTP front end, with CORS from local.settings.json and the admin route on the timers. */
+function startFrontEnd(
+  options: StartHostOptions,
+  parts: {
+    registry: FunctionRegistry;
+    keys: HostKeys;
+    engine: DurableEngine;
+    hostJson: HostJson;
+    settings: LocalSettings | undefined;
+    env: Env;
+    log: HostLog;
+  },
+  timers: { current?: TimerScheduler },
+): Promise<HostServer> {
+  const { registry, keys, engine, hostJson, settings, env, log } = parts;
+  const cors = settings?.host.cors;
+  return startHostServer({
+    registry,
+    keys,
+    routePrefix: hostJson.routePrefix,
+    ...(options.host !== undefined ? { host: options.host } : {}),
+    port: options.port ?? settings?.host.localHttpPort ?? DEFAULT_HTTP_PORT,
+    engine,
+    ...(options.maxRequestBodyBytes !== undefined
+      ? { maxRequestBodyBytes: options.maxRequestBodyBytes }
+      : {}),
+    ...(cors && cors.length > 0
+      ? { cors: { origins: cors, credentials: settings?.host.corsCredentials ?? false } }
+      : {}),
+    admin: {
+      has: (name) => timers.current?.describe().some((t) => t.functionName === name) ?? false,
+      run: (name) => timers.current?.trigger(name) ?? Promise.resolve(undefined),
+    },
+    env,
+    log,
+  });
+}
+
+/** The timer scheduler; it keeps its status file only in real time unless told otherwise. */
+function newTimers(
+  options: StartHostOptions,
+  parts: {
+    registry: FunctionRegistry;
+    server: HostServer;
+    env: Env;
+    log: HostLog;
+  },
+): TimerScheduler {
+  const { registry, server, env, log } = parts;
+  const realTime = !isSettableClock(options.clock);
+  return new TimerScheduler({
+    registry,
+    clock: options.clock,
+    extras: (fn) =>
+      bindingsOfType(fn, 'durableClient').length > 0
+        ? { durableClient: server.clientBindingData() }
+        : undefined,
+    ...((options.timerStatus ?? realTime)
+      ? { statusFile: path.join(options.stateDir, TIMER_STATUS_FILE) }
+      : {}),
+    ...(options.pastDueThresholdMs !== undefined
+      ? { pastDueThresholdMs: options.pastDueThresholdMs }
+      : {}),
+    env,
+    log,
+  });
 }
 
 function logBanner(

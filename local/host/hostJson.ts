@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_ROUTE_PREFIX } from './invoke';
 
 /** Why host.json cannot be used. */
-export class HostJsonError extends Error {
+class HostJsonError extends Error {
   override readonly name = 'HostJsonError';
   constructor(
     readonly file: string,

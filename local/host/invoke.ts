@@ -193,11 +193,6 @@ function buildInputData(fn: RegisteredFunction, request: InvokeRequest): RpcPara
 // ---------------------------------------------------------------------------------------------
 // Typed data helpers
 
-/** `{json: …}` typed data for a JS value; undefined gives no data at all (the input is absent). */
-export function jsonData(value: unknown): RpcTypedData | undefined {
-  return value === undefined ? undefined : { json: JSON.stringify(value) };
-}
-
 /**
  * The JSON text a Durable host records for a function's return value (`TaskCompleted.Result`):
  * strings are JSON-encoded, `json` passes through, numbers print, bytes become a base64 string
@@ -212,19 +207,6 @@ export function typedDataToJsonText(data: RpcTypedData | null | undefined): stri
   const bytes = data.bytes ?? data.stream;
   if (bytes) return JSON.stringify(Buffer.from(bytes).toString('base64'));
   return 'null';
-}
-
-/** The JS value of a function's typed return value (bytes stay a Buffer). */
-export function typedDataToValue(data: RpcTypedData | null | undefined): unknown {
-  if (!data) return undefined;
-  if (typeof data.string === 'string') return data.string;
-  if (typeof data.json === 'string') return JSON.parse(data.json) as unknown;
-  if (typeof data.int === 'number') return data.int;
-  if (typeof data.double === 'number') return data.double;
-  const bytes = data.bytes ?? data.stream;
-  if (bytes) return Buffer.from(bytes);
-  if (data.http) return data.http;
-  return undefined;
 }
 
 function clientData(binding: string | object): RpcTypedData {
@@ -327,7 +309,7 @@ function requestBody(
 }
 
 /** Build the `{http: …}` typed data the host sends for an HTTP trigger. */
-export function httpTriggerData(fn: RegisteredFunction, req: HttpInvokeRequest): RpcTypedData {
+function httpTriggerData(fn: RegisteredFunction, req: HttpInvokeRequest): RpcTypedData {
   const url = new URL(req.url);
   const headers: Record<string, string> = { ...(req.headers ?? {}) };
   const method = req.method.toUpperCase();
@@ -358,7 +340,7 @@ function httpResponseData(
 }
 
 /** Turn the worker-protocol HTTP response into status, headers and body. */
-export function toHttpInvokeResult(http: RpcHttpData | undefined): HttpInvokeResult {
+function toHttpInvokeResult(http: RpcHttpData | undefined): HttpInvokeResult {
   if (!http) {
     // The handler returned nothing: answer like a bodiless success.
     return { status: 204, headers: {}, body: '', rawBody: Buffer.alloc(0), cookies: [] };
@@ -432,7 +414,7 @@ export interface TimerInvokeInfo {
 const iso = (t: Date | string): string => (typeof t === 'string' ? t : t.toISOString());
 
 /** The `{json: …}` typed data the host sends for a timer trigger (PascalCase; the library camel-cases it). */
-export function timerTriggerData(info: TimerInvokeInfo = {}): RpcTypedData {
+function timerTriggerData(info: TimerInvokeInfo = {}): RpcTypedData {
   const status = info.scheduleStatus;
   return {
     json: JSON.stringify({
@@ -482,20 +464,4 @@ export async function invokeActivityJson(
     ...(invocationId ? { invocationId } : {}),
   });
   return typedDataToJsonText(outcome.response.returnValue);
-}
-
-/** Invoke an activity with a JS input; returns its result as the orchestrator would see it. */
-export async function invokeActivity(
-  registry: FunctionRegistry,
-  functionName: string,
-  input?: unknown,
-): Promise<unknown> {
-  const json = await unwrap(
-    invokeActivityJson(
-      registry,
-      functionName,
-      input === undefined ? undefined : JSON.stringify(input),
-    ),
-  );
-  return JSON.parse(json) as unknown;
 }

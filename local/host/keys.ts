@@ -18,13 +18,13 @@ import path from 'node:path';
 import type { AuthLevel } from './routes';
 
 /** File name of the keys inside the state folder. */
-export const KEYS_FILE = 'keys.json';
+const KEYS_FILE = 'keys.json';
 
 /** Header carrying a function key. */
-export const KEY_HEADER = 'x-functions-key';
+const KEY_HEADER = 'x-functions-key';
 
 /** Query parameter carrying a function key. */
-export const KEY_QUERY = 'code';
+const KEY_QUERY = 'code';
 
 /** Name of the host function key generated on first start. */
 export const DEFAULT_KEY_NAME = 'default';
@@ -56,7 +56,7 @@ export function generateKey(): string {
 }
 
 /** Fresh keys: a master key and one host function key named `default`. */
-export function generateHostKeys(newKey: () => string = generateKey): HostKeys {
+function generateHostKeys(newKey: () => string = generateKey): HostKeys {
   return { masterKey: newKey(), functionKeys: { [DEFAULT_KEY_NAME]: newKey() } };
 }
 
@@ -67,7 +67,7 @@ function validKey(value: unknown): value is string {
 }
 
 /** Parse the text of keys.json; throws KeysFileError naming the file and the problem. */
-export function parseHostKeys(text: string, file: string): HostKeys {
+function parseHostKeys(text: string, file: string): HostKeys {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;

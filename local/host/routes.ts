@@ -472,7 +472,7 @@ export function matchTemplate(
  * multi-part (2) before constrained parameter (3) before parameter (4) before catch-all (5); a
  * template that ends sorts before one that goes on. Negative when `a` is tried first.
  */
-export function compareRoutePrecedence(a: RouteTemplate, b: RouteTemplate): number {
+function compareRoutePrecedence(a: RouteTemplate, b: RouteTemplate): number {
   const n = Math.max(a.precedence.length, b.precedence.length);
   for (let i = 0; i < n; i++) {
     const d = (a.precedence[i] ?? 0) - (b.precedence[i] ?? 0);

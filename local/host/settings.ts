@@ -193,7 +193,7 @@ export function parseLocalSettings(text: string, file: string): LocalSettings {
 }
 
 /** Settings of a file that does not exist: empty, `found: false`. */
-export function emptyLocalSettings(file: string): LocalSettings {
+function emptyLocalSettings(file: string): LocalSettings {
   return { file, found: false, values: {}, host: {}, connectionStrings: {}, warnings: [] };
 }
 

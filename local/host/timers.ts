@@ -84,7 +84,7 @@ function parseTimeSpan(expression: string): number | undefined {
 }
 
 /** Replace `%NAME%` with app settings, as the host's name resolver does. */
-export function resolveSettingReferences(
+function resolveSettingReferences(
   expression: string,
   env: Readonly<Record<string, string | undefined>>,
   functionName?: string,

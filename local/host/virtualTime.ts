@@ -70,7 +70,7 @@ function earliest(times: readonly (number | undefined)[]): number | undefined {
  * Run everything due at the current instant until nothing is: participants, timers, engine,
  * again while any of them did something. Returns the number of timer runs.
  */
-export async function settleInstant(
+async function settleInstant(
   target: VirtualTimeTarget,
   options: DriveOptions = {},
 ): Promise<number> {

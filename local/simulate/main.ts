@@ -23,7 +23,7 @@ export const USAGE =
   'usage: npm run simulate -- --scenario FILE [--seed N] [--policy keda|drain] [--json] [--verbose]';
 
 /** A command line that cannot be used. */
-export class UsageError extends Error {
+class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 

@@ -213,14 +213,30 @@ function money(x: number, currency: string): string {
 
 /** The report as the table `npm run simulate` prints without --json. */
 export function formatReport(report: Report): string {
-  const out: string[] = [];
   const t = report.totals;
   const hours = report.durationSeconds / 3600;
-  out.push(
+  const out = [
     `Scenario ${report.scenario} · seed ${report.seed} · policy ${report.policy} · ` +
       `${report.start} + ${num(hours, 2)} h (sampled every ${num(report.sampleSeconds)} s)`,
     '',
-  );
+    ...poolsTable(report),
+    ...burstsTable(report),
+    ...rolloutsTable(report),
+    ...azureTable(report),
+    ...eventLines(report),
+    '',
+    `Cost: ${money(t.usage.cost, report.prices.currency)} for ${num(t.usage.vcpuSeconds / 3600, 2)} vCPU-h ` +
+      `and ${num(t.usage.memoryGbSeconds / 3600, 2)} GB-h (${report.prices.vcpuSecond} per vCPU-s, ` +
+      `${report.prices.gbSecond} per GB-s).`,
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+/** One row per pool and a total: messages, waits, backlog, groups, compute, cost, decisions. */
+function poolsTable(report: Report): string[] {
+  const t = report.totals;
+  const waitCell = (w: WaitReport) => `${num(w.p50)}/${num(w.p95)}/${num(w.p99)}/${num(w.max)}`;
+  const cost = (x: number) => money(x, report.prices.currency);
   const rows = [
     ...report.pools.map((p) => [
       p.pool,
@@ -228,12 +244,12 @@ export function formatReport(report: Report): string {
       String(p.messages.in),
       String(p.messages.out),
       String(p.messages.backlogAtEnd),
-      `${num(p.waitSeconds.p50)}/${num(p.waitSeconds.p95)}/${num(p.waitSeconds.p99)}/${num(p.waitSeconds.max)}`,
+      waitCell(p.waitSeconds),
       String(p.peakBacklog.messages),
       `${p.groups.peak} (${p.minGroups}–${p.maxGroups})`,
       num(p.groups.average, 2),
       num(p.usage.vcpuSeconds / 3600, 2),
-      money(p.usage.cost, report.prices.currency),
+      cost(p.usage.cost),
       String(p.decisions.count),
     ]),
     [
@@ -242,77 +258,81 @@ export function formatReport(report: Report): string {
       String(t.messages.in),
       String(t.messages.out),
       String(t.messages.backlogAtEnd),
-      `${num(t.waitSeconds.p50)}/${num(t.waitSeconds.p95)}/${num(t.waitSeconds.p99)}/${num(t.waitSeconds.max)}`,
+      waitCell(t.waitSeconds),
       String(t.peakBacklog.messages),
       String(t.groups.peak),
       num(t.groups.average, 2),
       num(t.usage.vcpuSeconds / 3600, 2),
-      money(t.usage.cost, report.prices.currency),
+      cost(t.usage.cost),
       String(t.decisions.count),
     ],
   ];
-  out.push(
-    ...table(
-      [
-        'pool',
-        'policy',
-        'msgs in',
-        'out',
-        'left',
-        'wait s p50/p95/p99/max',
-        'peak backlog',
-        'peak groups',
-        'avg groups',
-        'vCPU-h',
-        'cost',
-        'decisions',
-      ],
-      rows,
-    ),
-  );
+  const header = ['pool', 'policy', 'msgs in', 'out', 'left', 'wait s p50/p95/p99/max'];
+  header.push('peak backlog', 'peak groups', 'avg groups', 'vCPU-h', 'cost', 'decisions');
+  return table(header, rows);
+}
 
+function burstsTable(report: Report): string[] {
   const bursts = report.pools.flatMap((p) => p.bursts.map((b) => ({ pool: p.pool, ...b })));
-  out.push('', `Bursts (backlog above ${report.burstThreshold} messages until back at 0):`);
-  if (bursts.length === 0) out.push('  none');
-  else {
-    out.push(
-      ...table(
-        ['  pool', 'starts at', 'peak', 'drained in'],
-        bursts.map((b) => [
-          `  ${b.pool}`,
-          duration(b.startSeconds),
-          String(b.peakMessages),
-          duration(b.drainSeconds),
-        ]),
-      ),
-    );
-  }
+  const out = ['', `Bursts (backlog above ${report.burstThreshold} messages until back at 0):`];
+  if (bursts.length === 0) return [...out, '  none'];
+  return [
+    ...out,
+    ...table(
+      ['  pool', 'starts at', 'peak', 'drained in'],
+      bursts.map((b) => [
+        `  ${b.pool}`,
+        duration(b.startSeconds),
+        String(b.peakMessages),
+        duration(b.drainSeconds),
+      ]),
+    ),
+  ];
+}
 
+function rolloutsTable(report: Report): string[] {
   const rollouts = report.pools.flatMap((p) => p.rollouts.map((r) => ({ pool: p.pool, ...r })));
-  if (rollouts.length > 0) {
-    out.push('', 'Rollouts:');
-    out.push(
-      ...table(
-        ['  pool', 'version', 'outcome', 'started', 'took', 'reason'],
-        rollouts.map((r) => [
-          `  ${r.pool}`,
-          shortVersion(r.version),
-          r.outcome,
-          r.startedAtSeconds === null ? '–' : duration(r.startedAtSeconds),
-          r.durationSeconds === null ? '–' : duration(r.durationSeconds),
-          r.reason ?? '',
-        ]),
-      ),
-    );
-  }
+  if (rollouts.length === 0) return [];
+  return [
+    '',
+    'Rollouts:',
+    ...table(
+      ['  pool', 'version', 'outcome', 'started', 'took', 'reason'],
+      rollouts.map((r) => [
+        `  ${r.pool}`,
+        shortVersion(r.version),
+        r.outcome,
+        r.startedAtSeconds === null ? '–' : duration(r.startedAtSeconds),
+        r.durationSeconds === null ? '–' : duration(r.durationSeconds),
+        r.reason ?? '',
+      ]),
+    ),
+  ];
+}
 
+function azureTable(report: Report): string[] {
   const a = report.azure;
-  out.push(
+  const calls = (c: Report['azure']['shared']) => [
+    String(c.armReads),
+    String(c.armWrites),
+    String(c.armDeletes),
+    String(c.arm429),
+    String(c.serviceBusAdmin),
+  ];
+  const rows = [
+    ...report.pools.map((p) => [
+      `  ${p.pool}`,
+      ...calls(p.azure),
+      String(p.decisions.scaleOut),
+      String(p.decisions.scaleIn),
+      String(p.decisions.other),
+    ]),
+    ['  (shared)', ...calls(a.shared), '', '', ''],
+  ];
+  return [
     '',
     `Azure: ARM ${a.armReads} reads, ${a.armWrites} writes, ${a.armDeletes} deletes, ` +
       `${a.arm429} throttled (429), ${a.arm5xx} 5xx; Service Bus admin ${a.serviceBusAdmin} calls`,
-  );
-  out.push(
     ...table(
       [
         '  pool',
@@ -325,46 +345,19 @@ export function formatReport(report: Report): string {
         'scale-in',
         'other',
       ],
-      [
-        ...report.pools.map((p) => [
-          `  ${p.pool}`,
-          String(p.azure.armReads),
-          String(p.azure.armWrites),
-          String(p.azure.armDeletes),
-          String(p.azure.arm429),
-          String(p.azure.serviceBusAdmin),
-          String(p.decisions.scaleOut),
-          String(p.decisions.scaleIn),
-          String(p.decisions.other),
-        ]),
-        [
-          '  (shared)',
-          String(a.shared.armReads),
-          String(a.shared.armWrites),
-          String(a.shared.armDeletes),
-          String(a.shared.arm429),
-          String(a.shared.serviceBusAdmin),
-          '',
-          '',
-          '',
-        ],
-      ],
+      rows,
     ),
-  );
+  ];
+}
 
-  if (report.events.length > 0) {
-    out.push('', 'Events:');
-    for (const e of report.events) {
-      out.push(
-        `  ${duration(e.atSeconds).padStart(9)}  ${e.action}${e.pool ? ` ${e.pool}` : ''} → ${e.status} ${e.detail}`,
-      );
-    }
-  }
-  out.push(
+function eventLines(report: Report): string[] {
+  if (report.events.length === 0) return [];
+  return [
     '',
-    `Cost: ${money(t.usage.cost, report.prices.currency)} for ${num(t.usage.vcpuSeconds / 3600, 2)} vCPU-h ` +
-      `and ${num(t.usage.memoryGbSeconds / 3600, 2)} GB-h (${report.prices.vcpuSecond} per vCPU-s, ` +
-      `${report.prices.gbSecond} per GB-s).`,
-  );
-  return `${out.join('\n')}\n`;
+    'Events:',
+    ...report.events.map(
+      (e) =>
+        `  ${duration(e.atSeconds).padStart(9)}  ${e.action}${e.pool ? ` ${e.pool}` : ''} → ${e.status} ${e.detail}`,
+    ),
+  ];
 }

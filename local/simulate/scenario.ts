@@ -47,7 +47,7 @@ export const DEFAULT_PRICES: Prices = {
 };
 
 /** Messages above which a backlog counts as a burst, unless the scenario says otherwise. */
-export const DEFAULT_BURST_THRESHOLD = 100;
+const DEFAULT_BURST_THRESHOLD = 100;
 
 /** Price inputs of the cost figures. */
 export interface Prices {
@@ -224,7 +224,7 @@ const isoInstant = z
   });
 
 /** The scenario document as written. */
-export const scenarioSchema = z.strictObject({
+const scenarioSchema = z.strictObject({
   $schema: z.string().optional(),
   name: z.string().min(1).optional(),
   description: z.string().optional(),

@@ -97,7 +97,7 @@ export function isNotFound(error: unknown): boolean {
  * Masks each secret in text. Secrets shorter than 4 characters are left alone: masking "1" or "ab"
  * would shred ordinary words and numbers, and such values would not be secret anyway.
  */
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
     if (secret.length >= 4) out = out.split(secret).join('***');

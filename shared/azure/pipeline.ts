@@ -52,7 +52,7 @@ export interface AzureTlsOptions {
  * 501 Not Implemented and 505 HTTP Version Not Supported, which a retry cannot fix. The SDK's own
  * default retries the same set except 429 without a Retry-After header, which it gives up on.
  */
-export function isRetryableStatus(status: number): boolean {
+function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
@@ -68,7 +68,7 @@ const RETRYABLE_SYSTEM_ERRORS = new Set([
 ]);
 
 /** Whether an error thrown by the transport is a network failure worth retrying. */
-export function isNetworkError(error: unknown): boolean {
+function isNetworkError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || !('code' in error)) return false;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && RETRYABLE_SYSTEM_ERRORS.has(code);
@@ -147,7 +147,7 @@ export function surgeRetryStrategy(
 }
 
 /** The SDK's retry policy runner driven by surgeRetryStrategy, retrying at most maxRetries times. */
-export function surgeRetryPolicy(retry: AzureRetryOptions): PipelinePolicy {
+function surgeRetryPolicy(retry: AzureRetryOptions): PipelinePolicy {
   return retryPolicy([surgeRetryStrategy(retry)], { maxRetries: retry.maxRetries });
 }
 

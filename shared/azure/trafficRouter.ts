@@ -75,7 +75,7 @@ export function createTrafficRouter(options: AzureClientOptions): TrafficRouter 
  * arrives as `Microsoft.Network/trafficManagerProfiles/externalEndpoints` (lower-case e in
  * responses, upper-case in requests), so it is compared without case.
  */
-export function toProfileSnapshot(profile: Profile): ProfileSnapshot {
+function toProfileSnapshot(profile: Profile): ProfileSnapshot {
   const fqdn = profile.dnsConfig?.fqdn;
   return {
     routingMethod: profile.trafficRoutingMethod ?? 'Unknown',
@@ -93,7 +93,7 @@ export function toProfileSnapshot(profile: Profile): ProfileSnapshot {
  * Maps an SDK Endpoint to an EndpointSnapshot. Pure. The service fills `weight: 1` when none was
  * sent, so a missing weight reads as 1.
  */
-export function toEndpointSnapshot(endpoint: Endpoint, name: string): EndpointSnapshot {
+function toEndpointSnapshot(endpoint: Endpoint, name: string): EndpointSnapshot {
   const monitorStatus = endpoint.endpointMonitorStatus;
   return {
     name: endpoint.name ?? name,

@@ -512,11 +512,7 @@ export type KedaScaling = z.output<typeof kedaScaling>;
 export type HpaRules = KedaScaling['scaleUp'];
 /** Controller pacing knobs. */
 export type ControllerSpec = PoolSpec['controller'];
-/** One container of a group template. */
-export type ContainerSpec = PoolSpec['group']['containers'][number];
 /** The group template. */
 export type GroupTemplate = PoolSpec['group'];
-/** How new versions roll out. */
-export type RolloutSpec = PoolSpec['rollout'];
 /** A reference to an app setting holding a secret. */
 export type SettingRef = z.output<typeof settingRef>;

@@ -23,9 +23,9 @@ export class PoolConfigError extends Error {
 }
 
 /** App settings that point at the pools document. */
-export const POOLS_FILE_SETTING = 'SURGE_POOLS_FILE';
+const POOLS_FILE_SETTING = 'SURGE_POOLS_FILE';
 /** App setting that holds the pools document itself. */
-export const POOLS_JSON_SETTING = 'SURGE_POOLS';
+const POOLS_JSON_SETTING = 'SURGE_POOLS';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -186,7 +186,7 @@ function missingSettings(config: PoolsConfig, env: Env): string[] {
 }
 
 /** All app settings a pool reads secrets from, with the field that names each. */
-export function settingRefs(pool: PoolSpec): { path: string; setting: string }[] {
+function settingRefs(pool: PoolSpec): { path: string; setting: string }[] {
   const refs: { path: string; setting: string }[] = [];
   pool.group.containers.forEach((c, i) => {
     for (const [name, ref] of Object.entries(c.secureEnvironment)) {

@@ -3,7 +3,7 @@ import type { PoolGroup } from '../policy/groups';
 import type { RemoveEndpointInput, SetEndpointInput } from './activities';
 
 /** Weight of an endpoint at full traffic; canary weights are set relative to it. */
-export const BASE_WEIGHT = 100;
+const BASE_WEIGHT = 100;
 
 /**
  * The weight that gives `n` target endpoints `percent` of the traffic next to `o` endpoints at

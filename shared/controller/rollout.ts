@@ -33,7 +33,7 @@ const SEEN_PUSHES = 50;
 const BAD_VERSIONS = 10;
 
 /** The version a push describes: the followed containers pinned to the pushed digest. */
-export function versionFromPush(
+function versionFromPush(
   spec: Pick<PoolSpec, 'group'>,
   stable: PoolVersion,
   push: Push,
@@ -165,7 +165,7 @@ export function health(
 }
 
 /** True when the pool's groups expose ports (and can be probed over HTTP). */
-export function hasPorts(spec: PoolSpec): boolean {
+function hasPorts(spec: PoolSpec): boolean {
   return spec.group.containers.some((c) => c.ports.length > 0);
 }
 

@@ -90,7 +90,7 @@ function sceneOf(
  * version wins (a rollout pins a digest the spec never names), but an edit of the spec's images
  * rolls out like a push.
  */
-export function adoptSpecVersion(
+function adoptSpecVersion(
   versions: VersionsSlice,
   spec: PoolSpec,
   now: number,

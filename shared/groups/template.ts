@@ -4,7 +4,7 @@ import type {
   RegistryCredentialRequest,
   VolumeRequest,
 } from '../azure/ports';
-import type { PoolSpec, SettingRef } from '../config/poolSpec';
+import type { GroupTemplate, PoolSpec, SettingRef } from '../config/poolSpec';
 import type { CreateGroupInput } from '../controller/activities';
 import { TAG_CREATED, TAG_POOL, TAG_VERSION } from '../policy/version';
 
@@ -60,8 +60,6 @@ export function buildGroupRequest(
     ...(publicDns ? { publicDns: { dnsNameLabel: input.name, ports } } : {}),
   };
 }
-
-type GroupTemplate = PoolSpec['group'];
 
 /** The containers, each with the version's image and its secure environment resolved. */
 function containersOf(

@@ -51,7 +51,7 @@ export function parseImageRef(ref: string): ImageRef {
  * The container whose image defines the pool's version: the first one from the followed
  * repository when the pool follows one, else the first container.
  */
-export function primaryContainer(spec: Pick<PoolSpec, 'group' | 'follow'>): string {
+function primaryContainer(spec: Pick<PoolSpec, 'group' | 'follow'>): string {
   const follow = spec.follow;
   const containers = spec.group.containers;
   if (follow) {

@@ -4,7 +4,7 @@ import { headerValue } from './headers';
 import { describe, lenientText, optionalText, reasonOf, requiredText } from './schema';
 
 /** Event types Surge reads or recognizes, as Event Grid spells them. */
-export const EventTypes = {
+const EventTypes = {
   /** Event Grid schema handshake: echo `data.validationCode` as `{validationResponse}`. */
   subscriptionValidation: 'Microsoft.EventGrid.SubscriptionValidationEvent',
   /** Premium namespaces: a message arrived in a queue or subscription that has no receiver. */

@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { describe, lenientRecord, lenientText, object, reasonOf, scalarText } from './schema';
 
 /** The `schemaId` of Azure Monitor's common alert schema, the only alert payload Surge reads. */
-export const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
+const COMMON_ALERT_SCHEMA_ID = 'azureMonitorCommonAlertSchema';
 
 /**
  * The custom property that names the pools an alert wakes, comma-separated. Set it on the alert
  * rule (or the action's custom properties) when targets and dimensions cannot name the pool.
  */
-export const SURGE_POOL_PROPERTY = 'surge-pool';
+const SURGE_POOL_PROPERTY = 'surge-pool';
 
 /** One condition of a metric alert, as evaluated when the alert fired or resolved. */
 export interface AlertMetric {

@@ -11,7 +11,7 @@ import { VirtualClock } from '../../local/clock';
 import type { Host } from '../../local/host/host';
 import { startHost } from '../../local/host/host';
 import { collectingHostLog } from '../../local/host/log';
-import { problemBody } from '../../local/host/server';
+import { problemBody } from '../../local/host/httpIo';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import { problem } from '../../shared/webhooks/body';
 import type { RawResponse } from './helpers';

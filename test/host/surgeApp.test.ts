@@ -9,7 +9,7 @@ import { VirtualClock } from '../../local/clock';
 import type { Host } from '../../local/host/host';
 import { startHost } from '../../local/host/host';
 import { collectingHostLog } from '../../local/host/log';
-import { problemBody } from '../../local/host/server';
+import { problemBody } from '../../local/host/httpIo';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import { readSettings } from '../../shared/config/settings';
 import { installRuntime, newRuntimeMemory } from '../../shared/runtime';

@@ -134,6 +134,38 @@ function timeTicks(from, to) {
  * Returns the <svg>.
  */
 function drawChart(spec) {
+  const plot = frameOf(spec);
+  const { svg, m, pw, ph } = plot;
+  drawAxes(plot, spec);
+  // Samples in view.
+  const idx = [];
+  spec.t.forEach((t, i) => {
+    if (t >= plot.from && t <= plot.to) idx.push(i);
+  });
+  if (idx.length === 0) {
+    svg.append(
+      s(
+        'text',
+        { class: 'empty-note', x: m.left + pw / 2, y: m.top + ph / 2, 'text-anchor': 'middle' },
+        'waiting for samples…',
+      ),
+    );
+    return svg;
+  }
+  const series = s('g', { class: 'series' });
+  svg.append(series);
+  drawStacks(series, plot, spec, idx);
+  for (const area of spec.areas ?? []) drawArea(series, plot, spec, idx, area);
+  for (const line of spec.lines ?? []) {
+    series.append(
+      linePath(line, idx, spec.t, plot.x, plot.yOf(line.axis), line.step === true, plot.to),
+    );
+  }
+  return svg;
+}
+
+/** The chart's <svg> with its title and background, and the scales from time and values to px. */
+function frameOf(spec) {
   const hasRight = spec.right !== undefined;
   const m = { left: 54, right: hasRight ? 56 : 14, top: 14, bottom: 34 };
   const WIDTH = spec.width;
@@ -152,17 +184,20 @@ function drawChart(spec) {
   svg.append(
     s('rect', { class: 'plot-bg', x: m.left, y: m.top, width: pw, height: ph, fill: '#ffffff' }),
   );
-
   const from = spec.from;
   const to = spec.to > spec.from ? spec.to : spec.from + 1;
-  const x = (t) => m.left + ((t - from) / (to - from)) * pw;
   const leftTicks = niceTicks(spec.left.max, 4, spec.left.integer === true);
   const rightTicks = hasRight ? niceTicks(spec.right.max) : undefined;
   const yl = (v) => m.top + ph - (v / leftTicks.max) * ph;
   const yr = (v) => m.top + ph - (v / (rightTicks?.max ?? 1)) * ph;
+  const x = (t) => m.left + ((t - from) / (to - from)) * pw;
   const yOf = (axis) => (axis === 'right' ? yr : yl);
+  return { svg, m, pw, ph, width: WIDTH, from, to, leftTicks, rightTicks, x, yl, yr, yOf };
+}
 
-  // Grid and axes.
+/** Grid lines, tick labels, axes and axis labels. */
+function drawAxes(plot, spec) {
+  const { svg, m, pw, ph, x, yl, yr, leftTicks, rightTicks } = plot;
   for (const v of leftTicks.ticks) {
     svg.append(s('line', { class: 'grid', x1: m.left, x2: m.left + pw, y1: yl(v), y2: yl(v) }));
     svg.append(s('text', { x: m.left - 6, y: yl(v) + 4, 'text-anchor': 'end' }, tick.format(v)));
@@ -172,7 +207,7 @@ function drawChart(spec) {
       svg.append(s('text', { x: m.left + pw + 6, y: yr(v) + 4 }, tick.format(v)));
     }
   }
-  const tt = timeTicks(from, to);
+  const tt = timeTicks(plot.from, plot.to);
   for (const t of tt.ticks) {
     svg.append(s('line', { class: 'grid', x1: x(t), x2: x(t), y1: m.top, y2: m.top + ph }));
     svg.append(
@@ -183,31 +218,15 @@ function drawChart(spec) {
     s('line', { class: 'axis', x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }),
   );
   svg.append(s('line', { class: 'axis', x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }));
-  svg.append(
-    s(
-      'text',
-      {
-        class: 'axis-label',
-        transform: `translate(12 ${m.top + ph / 2}) rotate(-90)`,
-        'text-anchor': 'middle',
-      },
-      spec.left.label,
-    ),
-  );
-  if (hasRight) {
+  const label = (transform, text) =>
+    s('text', { class: 'axis-label', transform, 'text-anchor': 'middle' }, text);
+  svg.append(label(`translate(12 ${m.top + ph / 2}) rotate(-90)`, spec.left.label));
+  if (rightTicks) {
     svg.append(
       s('line', { class: 'axis', x1: m.left + pw, x2: m.left + pw, y1: m.top, y2: m.top + ph }),
     );
     svg.append(
-      s(
-        'text',
-        {
-          class: 'axis-label',
-          transform: `translate(${WIDTH - 8} ${m.top + ph / 2}) rotate(90)`,
-          'text-anchor': 'middle',
-        },
-        spec.right.label,
-      ),
+      label(`translate(${plot.width - 8} ${m.top + ph / 2}) rotate(90)`, spec.right.label),
     );
   }
   svg.append(
@@ -217,40 +236,18 @@ function drawChart(spec) {
       'time (UTC)',
     ),
   );
+}
 
-  // Samples in view.
-  const idx = [];
-  spec.t.forEach((t, i) => {
-    if (t >= from && t <= to) idx.push(i);
-  });
-  if (idx.length === 0) {
-    svg.append(
-      s(
-        'text',
-        { class: 'empty-note', x: m.left + pw / 2, y: m.top + ph / 2, 'text-anchor': 'middle' },
-        'waiting for samples…',
-      ),
-    );
-    return svg;
-  }
-  const series = s('g', { class: 'series' });
-  svg.append(series);
-
-  // Stacked step areas: layer k spans from the sum of layers below it to that sum plus itself.
+/** Stacked step areas: layer k spans from the sum of layers below it to that sum plus itself. */
+function drawStacks(series, plot, spec, idx) {
+  const { x, yl, to } = plot;
   const base = idx.map(() => 0);
+  const times = idx.map((i) => spec.t[i]);
   for (const layer of spec.stacks ?? []) {
     const tops = idx.map((i, j) => base[j] + (layer.values[i] ?? 0));
     if (tops.every((v, j) => v === base[j])) continue;
-    const upper = stepPoints(
-      idx.map((i) => spec.t[i]),
-      tops,
-      to,
-    );
-    const lower = stepPoints(
-      idx.map((i) => spec.t[i]),
-      base,
-      to,
-    ).reverse();
+    const upper = stepPoints(times, tops, to);
+    const lower = stepPoints(times, base, to).reverse();
     const d =
       upper.map(([t, v], k) => `${k === 0 ? 'M' : 'L'}${r(x(t))},${r(yl(v))}`).join('') +
       lower.map(([t, v]) => `L${r(x(t))},${r(yl(v))}`).join('') +
@@ -268,26 +265,23 @@ function drawChart(spec) {
     );
     tops.forEach((v, j) => (base[j] = v));
   }
+}
 
-  for (const area of spec.areas ?? []) {
-    const y = yOf(area.axis);
-    for (const run of runs(idx, area.values)) {
-      const pts = run.map((i) => [x(spec.t[i]), y(area.values[i])]);
-      const first = pts[0];
-      const last = pts[pts.length - 1];
-      const d =
-        `M${r(first[0])},${r(y(0))}` +
-        pts.map(([px, py]) => `L${r(px)},${r(py)}`).join('') +
-        `L${r(last[0])},${r(y(0))}Z`;
-      series.append(s('path', { d, fill: area.color, 'fill-opacity': 0.22, stroke: 'none' }));
-    }
-    series.append(linePath(area, idx, spec.t, x, y, false));
+/** A line filled down to 0 (one fill per run of present values), then the line itself. */
+function drawArea(series, plot, spec, idx, area) {
+  const { x } = plot;
+  const y = plot.yOf(area.axis);
+  for (const run of runs(idx, area.values)) {
+    const pts = run.map((i) => [x(spec.t[i]), y(area.values[i])]);
+    const first = pts[0];
+    const last = pts[pts.length - 1];
+    const d =
+      `M${r(first[0])},${r(y(0))}` +
+      pts.map(([px, py]) => `L${r(px)},${r(py)}`).join('') +
+      `L${r(last[0])},${r(y(0))}Z`;
+    series.append(s('path', { d, fill: area.color, 'fill-opacity': 0.22, stroke: 'none' }));
   }
-
-  for (const line of spec.lines ?? []) {
-    series.append(linePath(line, idx, spec.t, x, yOf(line.axis), line.step === true, to));
-  }
-  return svg;
+  series.append(linePath(area, idx, spec.t, x, y, false));
 }
 
 const r = (v) => Math.round(v * 10) / 10;

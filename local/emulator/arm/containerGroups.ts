@@ -186,7 +186,7 @@ export function drawRun(input: RunInputs, rng: Rng): GroupRun {
 }
 
 /** How often a crash-looping container restarts (ms): one restart per 30 s of model time. */
-export const CRASH_PERIOD_MS = 30_000;
+const CRASH_PERIOD_MS = 30_000;
 
 // ---------------------------------------------------------------------------------------------
 // What ACI keeps of a request, and what it never returns.
@@ -298,7 +298,7 @@ export function definitionProblem(body: unknown): { code: string; message: strin
 // Rendering: the JSON ARM returns at instant t.
 
 /** ISO 8601 to the second, as ACI writes event timestamps ("2023-01-13T06:22:52Z"). */
-export function isoSeconds(t: number): string {
+function isoSeconds(t: number): string {
   return new Date(Math.floor(t / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 }
 

@@ -96,9 +96,7 @@ export function profileMonitorStatus(profileStatus: unknown, statuses: readonly 
 }
 
 /** Resource id of a profile (ids spell the type `trafficManagerProfiles`, as the service does). */
-export function profileId(
-  p: Pick<ProfileRecord, 'subscriptionId' | 'resourceGroup' | 'name'>,
-): string {
+function profileId(p: Pick<ProfileRecord, 'subscriptionId' | 'resourceGroup' | 'name'>): string {
   return `/subscriptions/${p.subscriptionId}/resourceGroups/${p.resourceGroup}/providers/Microsoft.Network/trafficManagerProfiles/${p.name}`;
 }
 

@@ -15,7 +15,7 @@ const COUNTS_NS = 'http://schemas.microsoft.com/netservices/2011/06/servicebus';
 export type DescriptionKind = 'QueueDescription' | 'TopicDescription' | 'SubscriptionDescription';
 
 /** Escapes text for an element or attribute value. */
-export function xmlEscape(text: string): string {
+function xmlEscape(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
