@@ -31,6 +31,22 @@ const forbiddenModules = [
   '**/runtime',
 ];
 
+/**
+ * The embedded runtime (local/) is never deployed: the app (shared/, functions/) must not depend
+ * on it, not even for types, or the package would break in Azure or drag the emulator along.
+ */
+const localImports = {
+  group: ['**/local', '**/local/**'],
+  message:
+    'local/ is the embedded runtime and is never deployed: shared/ and functions/ must not import it.',
+};
+
+/**
+ * Function length, in lines (blank lines and comments included): a function that grows past
+ * this is two functions. The embedded runtime gets more room for its protocol plumbing.
+ */
+const MAX_FUNCTION_LINES = { app: 80, local: 120 };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.state/**'] },
   js.configs.recommended,
@@ -54,12 +70,27 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    files: ['shared/**/*.ts', 'functions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [localImports] }],
+      'max-lines-per-function': ['error', { max: MAX_FUNCTION_LINES.app, IIFEs: true }],
+    },
+  },
+  {
+    files: ['local/**/*.ts', 'local/**/*.mjs'],
+    rules: {
+      'max-lines-per-function': ['error', { max: MAX_FUNCTION_LINES.local, IIFEs: true }],
+    },
+  },
+  {
     files: deterministicFiles,
     rules: {
+      // Repeats the local/ ban: a later config's options replace an earlier one's for a rule.
       'no-restricted-imports': [
         'error',
         {
           patterns: [
+            localImports,
             {
               group: forbiddenModules,
               // Types carry no behaviour: the plain-data contracts of the ports may be named.
