@@ -218,15 +218,16 @@ export function recordResults(
     const result = results[i];
     if (result === undefined) return;
     if (action.kind === 'probe') {
-      const { ok, detail } = result as ProbeResult;
+      if (!('detail' in result)) return;
+      const { ok, detail } = result;
       const probes = { ...next.plan.probes, [action.input.name]: { ok, at: now, detail } };
       next = { ...next, plan: { ...next.plan, probes } };
       return;
     }
-    const write = result as WriteResult;
-    if (write.ok) return;
+    // Only a refused write carries a failure (probes answer with a detail instead).
+    if (!('failure' in result)) return;
     const during = `${action.kind} ${action.input.name}`;
-    next = { ...next, log: withError(next.log, { at: now, during, ...write.failure }) };
+    next = { ...next, log: withError(next.log, { at: now, during, ...result.failure }) };
     if (action.kind === 'create') {
       next = {
         ...next,

@@ -61,33 +61,20 @@ export function recommendation(
     readonly now: number;
   },
 ): { scale: ScaleSlice; desired: number } {
-  const { minGroups, maxGroups } = spec;
   const { live, running, active, now } = input;
-  if (spec.scaling.mode === 'drain') {
-    const memory = learnReadings(scale.drain, spec.scaling, input.unlearned, running);
-    const d = drainDecide({
-      spec: spec.scaling,
-      now,
-      live,
-      ready: running,
-      active,
-      minGroups,
-      maxGroups,
-      memory,
-    });
-    const drain = { ...scale.drain, recommendations: d.memory.recommendations };
-    return { scale: { ...scale, drain }, desired: d.desired };
-  }
-  const k = kedaDecide({
-    spec: spec.scaling,
-    now,
-    current: live,
-    active,
-    minGroups,
-    maxGroups,
-    memory: scale.keda,
-  });
-  return { scale: { ...scale, keda: k.memory }, desired: k.desired };
+  const scaling = spec.scaling;
+  const seen =
+    scaling.mode === 'drain'
+      ? { ...scale, drain: learnReadings(scale.drain, scaling, input.unlearned, running) }
+      : scale;
+  const target = policyTarget(seen, spec, { live, ready: running }, active, now);
+  // Drain keeps only the recommendation (it learns at the next look); keda keeps its memory.
+  const recommendations = target.scale.drain.recommendations;
+  const kept =
+    scaling.mode === 'drain'
+      ? { ...scale, drain: { ...scale.drain, recommendations } }
+      : target.scale;
+  return { scale: kept, desired: target.desired };
 }
 
 /** What the scale stage reads besides the look. */
@@ -202,43 +189,29 @@ function targetOf(
   if (signals.depth === undefined) {
     return { desired: hold, reason: `holding at ${hold}: no queue depth read yet`, scale };
   }
-  return policyTarget(scale, spec, live, signals.depth.active, now);
+  const ready = live.filter((g) => g.phase === 'running').length;
+  return policyTarget(scale, spec, { live: live.length, ready }, signals.depth.active, now);
 }
 
+/** The policy's count for `live` groups of which `ready` run, with `active` messages waiting. */
 function policyTarget(
   scale: ScaleSlice,
   spec: PoolSpec,
-  liveGroups: readonly PoolGroup[],
+  capacity: { readonly live: number; readonly ready: number },
   active: number,
   now: number,
 ): { desired: number; reason: string; scale: ScaleSlice } {
   const { minGroups, maxGroups } = spec;
-  const live = liveGroups.length;
+  const { live, ready } = capacity;
   if (spec.scaling.mode === 'drain') {
-    const ready = liveGroups.filter((g) => g.phase === 'running').length;
     const memory = scale.drain;
-    const d = drainDecide({
-      spec: spec.scaling,
-      now,
-      live,
-      ready,
-      active,
-      minGroups,
-      maxGroups,
-      memory,
-    });
+    const decide = { spec: spec.scaling, now, live, ready, active, minGroups, maxGroups, memory };
+    const d = drainDecide(decide);
     return { desired: d.desired, reason: d.reason, scale: { ...scale, drain: d.memory } };
   }
   const memory = scale.keda;
-  const k = kedaDecide({
-    spec: spec.scaling,
-    now,
-    current: live,
-    active,
-    minGroups,
-    maxGroups,
-    memory,
-  });
+  const decide = { spec: spec.scaling, now, current: live, active, minGroups, maxGroups, memory };
+  const k = kedaDecide(decide);
   return { desired: k.desired, reason: `keda: ${k.reason}`, scale: { ...scale, keda: k.memory } };
 }
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GroupSnapshot } from '../../shared/azure/ports';
-import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
-import { parsePools } from '../../shared/config/pools';
+import type { PoolSpec } from '../../shared/config/poolSpec';
 import type { Observation } from '../../shared/controller/activities';
 import { decide } from '../../shared/controller/decide';
 import { recordResults } from '../../shared/controller/plan';
@@ -11,28 +10,15 @@ import type { ControllerState, GroupCounts } from '../../shared/controller/state
 import { initialState } from '../../shared/controller/state';
 import type { StateParts } from './states';
 import { observedFleet, stateWith } from './states';
+import { ordersSpec } from './groups';
 import { nextWakeAt, statusOf } from '../../shared/controller/status';
 import { groupName, specVersion } from '../../shared/policy/version';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const V = '1.0';
 
-function poolSpec(overrides: Partial<PoolSpecInput> = {}): PoolSpec {
-  const input: PoolSpecInput = {
-    name: 'orders',
-    serviceBus: { namespace: 'contoso.servicebus.windows.net', queue: 'orders' },
-    azure: {
-      subscriptionId: '00000000-0000-0000-0000-000000000000',
-      resourceGroup: 'rg',
-      location: 'westeurope',
-    },
-    group: { containers: [{ name: 'worker', image: `contoso.azurecr.io/worker:${V}` }] },
-    maxGroups: 20,
-    scaling: { mode: 'drain', messagesPerSecondPerGroup: 2, startupSeconds: 60, learn: false },
-    ...overrides,
-  };
-  return parsePools(JSON.stringify({ pools: [input] }), 'test').pools[0] as PoolSpec;
-}
+/** The orders pool (drain, 2 msg/s per group, start-up 60 s, not learning), with overrides. */
+const poolSpec = ordersSpec;
 
 type Phase = 'running' | 'creating' | 'failed';
 /** A group of the pool as Azure reports it, ordinal and phase chosen by the case. */

@@ -1,8 +1,11 @@
-import type { GroupSnapshot } from '../../shared/azure/ports';
+import type { GroupSnapshot, ProfileSnapshot } from '../../shared/azure/ports';
 import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
-import { parsePools } from '../../shared/config/pools';
-import type { GroupPhase, PoolGroup } from '../../shared/policy/groups';
+import type { FleetView, Look } from '../../shared/controller/fleet';
+import type { Trigger } from '../../shared/controller/signal';
+import type { VersionsOutcome } from '../../shared/controller/versions';
+import type { ForeignGroup, GroupPhase, PoolGroup } from '../../shared/policy/groups';
 import { groupName } from '../../shared/policy/version';
+import { poolInput, poolsOf } from '../fakes/pools';
 
 /** The instant the stage tests decide at. */
 export const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -11,20 +14,66 @@ export const V1 = '1.0';
 
 /** The `orders` pool (drain, 2 msg/s per group, start-up 60 s, not learning), with overrides. */
 export function ordersSpec(overrides: Partial<PoolSpecInput> = {}): PoolSpec {
-  const input: PoolSpecInput = {
-    name: 'orders',
-    serviceBus: { namespace: 'contoso.servicebus.windows.net', queue: 'orders' },
-    azure: {
-      subscriptionId: '00000000-0000-0000-0000-000000000000',
-      resourceGroup: 'rg',
-      location: 'westeurope',
-    },
+  const scaling = { mode: 'drain', messagesPerSecondPerGroup: 2, startupSeconds: 60, learn: false };
+  const input = poolInput('orders', {
     group: { containers: [{ name: 'worker', image: `contoso.azurecr.io/worker:${V1}` }] },
-    maxGroups: 20,
-    scaling: { mode: 'drain', messagesPerSecondPerGroup: 2, startupSeconds: 60, learn: false },
+    scaling,
     ...overrides,
+  });
+  return poolsOf(input).pools[0] as PoolSpec;
+}
+
+/** The version 1.0 of the orders pool. */
+export const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
+
+/**
+ * A look at the pool at NOW: its groups (counted), foreign groups and profile as given, and how
+ * long a group retires (default 30 s, the default drainSeconds).
+ */
+export function lookAt(
+  spec: PoolSpec,
+  groups: readonly PoolGroup[],
+  options: {
+    trigger?: Trigger;
+    foreign?: ForeignGroup[];
+    profile?: ProfileSnapshot;
+    retireMs?: number;
+  } = {},
+): Look {
+  const foreign = options.foreign ?? [];
+  const count = (phase: GroupPhase) => groups.filter((g) => g.phase === phase).length;
+  const view: FleetView = {
+    listed: [...groups.map((g) => g.name), ...foreign.map((f) => f.name)],
+    groups,
+    foreign,
+    ...(options.profile ? { profile: options.profile } : {}),
+    running: count('running'),
+    startups: [],
+    counts: {
+      running: count('running'),
+      pending: count('pending'),
+      failed: count('failed'),
+      deleting: count('deleting'),
+      foreign: foreign.length,
+      byVersion: {},
+    },
+    errors: [],
   };
-  return parsePools(JSON.stringify({ pools: [input] }), 'test').pools[0] as PoolSpec;
+  const retireMs = options.retireMs ?? 30_000;
+  return { spec, trigger: options.trigger ?? 'timer', now: NOW, view, retireMs };
+}
+
+/** What the versions stage says when nothing happens (v1 stable, no rollout), with changes. */
+export function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOutcome {
+  return {
+    versions: { version: v1, badVersions: [], seenPushes: [] },
+    stable: v1,
+    doomed: new Set(),
+    step: { creates: 0, probe: [], retire: [] },
+    retiring: [],
+    notes: [],
+    ...changes,
+  };
 }
 
 /** The name of group `ordinal` of a version of the orders pool. */

@@ -1,17 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { ProfileSnapshot } from '../../shared/azure/ports';
-import type { PoolSpec } from '../../shared/config/poolSpec';
-import type { FleetView, Look } from '../../shared/controller/fleet';
+import type { Look } from '../../shared/controller/fleet';
 import type { ControllerAction, Planned } from '../../shared/controller/plan';
 import { planWrites, recordResults } from '../../shared/controller/plan';
+import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
 import type { LookedState, PlanSlice } from '../../shared/controller/state';
 import { firstSight, initialState } from '../../shared/controller/state';
 import type { VersionsOutcome } from '../../shared/controller/versions';
-import type { ForeignGroup, PoolGroup } from '../../shared/policy/groups';
-import { NOW, V1, nameOf, ordersSpec, poolGroup } from './groups';
+import { NOW, V1, lookAt, nameOf, ordersSpec, poolGroup, v1, versionsWith } from './groups';
 
-const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
 const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
 const tmSpec = ordersSpec({
   group: {
@@ -20,44 +18,6 @@ const tmSpec = ordersSpec({
   trafficManager: { profile: 'orders-tm' },
 });
 const emptyProfile: ProfileSnapshot = { routingMethod: 'Weighted', ttlSeconds: 30, endpoints: [] };
-
-function lookAt(
-  spec: PoolSpec,
-  groups: PoolGroup[],
-  extra: { foreign?: ForeignGroup[]; profile?: ProfileSnapshot } = {},
-): Look {
-  const foreign = extra.foreign ?? [];
-  const view: FleetView = {
-    listed: [...groups.map((g) => g.name), ...foreign.map((f) => f.name)],
-    groups,
-    foreign,
-    ...(extra.profile ? { profile: extra.profile } : {}),
-    running: groups.filter((g) => g.phase === 'running').length,
-    startups: [],
-    counts: {
-      running: 0,
-      pending: 0,
-      failed: 0,
-      deleting: groups.filter((g) => g.phase === 'deleting').length,
-      foreign: 0,
-      byVersion: {},
-    },
-    errors: [],
-  };
-  return { spec, trigger: 'timer', now: NOW, view, retireMs: 45_000 };
-}
-
-function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOutcome {
-  return {
-    versions: { version: v1, badVersions: [], seenPushes: [] },
-    stable: v1,
-    doomed: new Set(),
-    step: { creates: 0, probe: [], retire: [] },
-    retiring: [],
-    notes: [],
-    ...changes,
-  };
-}
 
 function scaleWith(changes: Partial<ScaleOutcome> = {}): ScaleOutcome {
   return {
@@ -196,6 +156,8 @@ describe('plan stage: the writes, in order, and what they leave', () => {
               { name: nameOf(1), target: 'b.test', weight: 100, enabled: true },
             ],
           },
+          // The profile's 30 s TTL + drainSeconds 15.
+          retireMs: 45_000,
         },
       ),
       scale: scaleWith({ victims: [poolGroup(1)] }),
@@ -246,16 +208,7 @@ describe('plan stage: the writes, in order, and what they leave', () => {
           version: v1,
           badVersions: [],
           seenPushes: [],
-          rollout: {
-            target: v2,
-            from: v1,
-            eventId: 'e',
-            startedAt: NOW,
-            phase: 'bringUp',
-            phaseSince: NOW,
-            step: 0,
-            deadline: NOW + 1,
-          },
+          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
         },
         step: {
           creates: 1,
@@ -287,16 +240,7 @@ describe('plan stage: the writes, in order, and what they leave', () => {
           version: v1,
           badVersions: [],
           seenPushes: [],
-          rollout: {
-            target: v2,
-            from: v1,
-            eventId: 'e',
-            startedAt: NOW,
-            phase: 'bringUp',
-            phaseSince: NOW,
-            step: 0,
-            deadline: NOW + 1,
-          },
+          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
         },
         step: { creates: 1, probe: [], retire: [] },
       }),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolSpec } from '../../shared/config/poolSpec';
-import type { FleetView, Look } from '../../shared/controller/fleet';
+import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
 import { capacityOf, learn, scaleTo } from '../../shared/controller/scale';
 import type { Trigger } from '../../shared/controller/signal';
@@ -10,36 +10,10 @@ import type { VersionsOutcome } from '../../shared/controller/versions';
 import { noBackoff } from '../../shared/policy/backoff';
 import type { Backoff } from '../../shared/policy/backoff';
 import type { PoolGroup } from '../../shared/policy/groups';
-import { NOW, V1, ordersSpec, poolGroup } from './groups';
+import { NOW, lookAt, ordersSpec, poolGroup, v1, versionsWith } from './groups';
 
-const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
 const fresh: ScaleSlice = initialState('orders').scale;
 const iso = (ms: number) => new Date(ms).toISOString();
-
-function lookAt(spec: PoolSpec, groups: PoolGroup[], trigger: Trigger): Look {
-  const view: FleetView = {
-    listed: groups.map((g) => g.name),
-    groups,
-    foreign: [],
-    running: groups.filter((g) => g.phase === 'running').length,
-    startups: [],
-    counts: { running: 0, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
-    errors: [],
-  };
-  return { spec, trigger, now: NOW, view, retireMs: 0 };
-}
-
-function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOutcome {
-  return {
-    versions: { version: v1, badVersions: [], seenPushes: [] },
-    stable: v1,
-    doomed: new Set(),
-    step: { creates: 0, probe: [], retire: [] },
-    retiring: [],
-    notes: [],
-    ...changes,
-  };
-}
 
 const depth = (active: number): Partial<SignalsSlice> => ({
   depth: { at: NOW, active, deadLetter: 0, scheduled: 0 },
@@ -130,16 +104,7 @@ describe('scale stage: the target count and what holds it back', () => {
           version: v1,
           badVersions: [],
           seenPushes: [],
-          rollout: {
-            target: { id: 'v2', images: {} },
-            from: v1,
-            eventId: 'e',
-            startedAt: NOW,
-            phase: 'bringUp',
-            phaseSince: NOW,
-            step: 0,
-            deadline: NOW + 600_000,
-          },
+          rollout: startRollout({ id: 'v2', images: {} }, v1, 'e', ordersSpec(), NOW),
         },
       }),
       expected: {
@@ -263,7 +228,7 @@ describe('scale stage: the target count and what holds it back', () => {
   ];
 
   it.each(cases)('$label', (c) => {
-    const look = lookAt(c.spec ?? ordersSpec(), c.groups, c.trigger ?? 'timer');
+    const look = lookAt(c.spec ?? ordersSpec(), c.groups, { trigger: c.trigger ?? 'timer' });
     const signals = { ...initialState('orders').signals, ...c.signals };
     const result = scaleTo(fresh, look, {
       signals,
@@ -275,7 +240,7 @@ describe('scale stage: the target count and what holds it back', () => {
 
   it('keda: an applied scale-out is recorded for the rate policies', () => {
     const spec = ordersSpec({ scaling: { mode: 'keda' } });
-    const look = lookAt(spec, [poolGroup(0)], 'depth');
+    const look = lookAt(spec, [poolGroup(0)], { trigger: 'depth' });
     const signals = { ...initialState('orders').signals, ...depth(37) };
     const result = scaleTo(fresh, look, { signals, backoff: noBackoff, versions: versionsWith() });
     // 1 → 5: the Pods policy (start 1 + 4) beats Percent (2); recorded as +4.
@@ -325,7 +290,7 @@ describe('scale stage: learning from a look', () => {
       expected: {},
     },
   ])('$label', ({ spec, expected }) => {
-    const look = lookAt(spec, [poolGroup(0), poolGroup(1), poolGroup(2)], 'timer');
+    const look = lookAt(spec, [poolGroup(0), poolGroup(1), poolGroup(2)]);
     const readings = [
       { at: NOW - 15_000, active: 100, deadLetter: 0, scheduled: 0 },
       { at: NOW, active: 70, deadLetter: 0, scheduled: 0 },

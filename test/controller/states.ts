@@ -1,5 +1,5 @@
 import type { PoolSpec } from '../../shared/config/poolSpec';
-import { parsePools } from '../../shared/config/pools';
+import { poolInput, poolsOf } from '../fakes/pools';
 import type {
   ControllerState,
   LogSlice,
@@ -23,22 +23,7 @@ export interface StateParts {
 
 /** A minimal pool spec, for fleets whose spec the case does not care about. */
 export function minimalSpec(name = 'orders'): PoolSpec {
-  const doc = {
-    pools: [
-      {
-        name,
-        serviceBus: { namespace: 'contoso.servicebus.windows.net', queue: name },
-        azure: {
-          subscriptionId: '00000000-0000-0000-0000-000000000000',
-          resourceGroup: 'rg',
-          location: 'westeurope',
-        },
-        group: { containers: [{ name: 'worker', image: 'contoso.azurecr.io/worker:1.0' }] },
-        maxGroups: 20,
-      },
-    ],
-  };
-  return parsePools(JSON.stringify(doc), 'test').pools[0] as PoolSpec;
+  return poolsOf(poolInput(name)).pools[0] as PoolSpec;
 }
 
 /** An observed fleet: the spec seen at `at`, no health known, no backoff. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { PoolSpec } from '../../shared/config/poolSpec';
-import type { FleetView, Look } from '../../shared/controller/fleet';
 import { startRollout } from '../../shared/controller/rollout';
 import type { Push } from '../../shared/controller/signal';
 import type { PlanSlice, VersionsSlice } from '../../shared/controller/state';
@@ -8,7 +7,7 @@ import type { VersionsOutcome } from '../../shared/controller/versions';
 import { advanceVersions } from '../../shared/controller/versions';
 import type { PoolGroup } from '../../shared/policy/groups';
 import { versionHash } from '../../shared/policy/version';
-import { NOW, V1, ordersSpec, poolGroup } from './groups';
+import { NOW, V1, lookAt, ordersSpec, poolGroup } from './groups';
 
 const REGISTRY = 'contoso.azurecr.io';
 const V2 = `sha256:${'2'.repeat(64)}`;
@@ -36,19 +35,6 @@ const push = (digest: string, eventId: string, repository = 'worker'): Push => (
 
 const stable: VersionsSlice = { version: v1, specVersion: v1, badVersions: [], seenPushes: [] };
 const noPlan: PlanSlice = { retiring: [], probes: {} };
-
-function lookAt(spec: PoolSpec, groups: PoolGroup[]): Look {
-  const view: FleetView = {
-    listed: groups.map((g) => g.name),
-    groups,
-    foreign: [],
-    running: groups.filter((g) => g.phase === 'running').length,
-    startups: [],
-    counts: { running: 0, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
-    errors: [],
-  };
-  return { spec, trigger: 'timer', now: NOW, view, retireMs: 30_000 };
-}
 
 /** The whole outcome, as a case states it. */
 function outcome(o: VersionsOutcome) {
