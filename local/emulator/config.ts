@@ -21,8 +21,12 @@ export interface BucketConfig {
 export interface LimitsConfig {
   /** Container groups per subscription per region (ACI Standard default 100). */
   readonly containerGroupsPerRegion: number;
-  /** vCPU cores of groups that hold compute, per region (default 100). */
+  /** vCPU cores of Regular groups that hold compute, per region (default 100). */
   readonly coresPerRegion: number;
+  /** vCPU cores of Spot groups that hold compute, per region: a quota line of its own (default 100). */
+  readonly spotCoresPerRegion: number;
+  /** Quota lines of some regions, over the defaults above (keys: region names, any spelling). */
+  readonly regions: Readonly<Record<string, RegionLimits>>;
   /** Container group creates (PUTs) per 5 minutes, sliding window (default 100). */
   readonly createsPer5Min: number;
   /** Creates per hour (default 300). */
@@ -39,10 +43,18 @@ export interface LimitsConfig {
   readonly armDeletes: BucketConfig;
 }
 
+/** The quota lines of one region that differ from the subscription's defaults. */
+export interface RegionLimits {
+  readonly containerGroups?: number;
+  readonly cores?: number;
+  readonly spotCores?: number;
+}
+
 /** Per-region fault overrides. */
 export interface RegionFaults {
   readonly syncCapacityRate?: number;
   readonly asyncCapacityRate?: number;
+  readonly spotEvictionsPerHour?: number;
 }
 
 /** Faults, all drawn from the seeded stream "faults". Rates are probabilities in [0, 1]. */
@@ -63,6 +75,12 @@ export interface FaultConfig {
   readonly slowProvisioningRate: number;
   /** Multiplier of a slow provisioning (default 10). */
   readonly slowProvisioningFactor: number;
+  /**
+   * Evictions per hour of a running Spot group: each run draws its eviction time from an
+   * exponential distribution with this rate (0, the default: never). Example: 0.5 → a Spot
+   * group runs two hours on average before Azure reclaims it.
+   */
+  readonly spotEvictionsPerHour: number;
   /** Overrides of the capacity rates for some regions (keys: region names, any spelling). */
   readonly regions: Readonly<Record<string, RegionFaults>>;
 }
@@ -112,6 +130,12 @@ export interface EmulatorConfig {
   };
   readonly limits?: Partial<LimitsConfig>;
   readonly faults?: Partial<FaultConfig>;
+  /**
+   * Availability zones of some regions (keys: region names, any spelling); a zonal create in a
+   * region without the zone is refused. Default: every region offers zones 1, 2 and 3; `[]`
+   * makes a region without zones.
+   */
+  readonly zones?: Readonly<Record<string, readonly string[]>>;
   readonly serviceBus?: {
     readonly namespaces?: readonly NamespaceSeed[];
     /** Answer 404 for namespaces not created (default false: any host is a namespace). */
@@ -149,6 +173,8 @@ export interface EmulatorConfig {
 export const DEFAULT_LIMITS: LimitsConfig = {
   containerGroupsPerRegion: 100,
   coresPerRegion: 100,
+  spotCoresPerRegion: 100,
+  regions: {},
   createsPer5Min: 100,
   createsPerHour: 300,
   deletesPer5Min: 100,
@@ -168,8 +194,12 @@ export const DEFAULT_FAULTS: FaultConfig = {
   mountFailureRate: 0,
   slowProvisioningRate: 0,
   slowProvisioningFactor: 10,
+  spotEvictionsPerHour: 0,
   regions: {},
 };
+
+/** Zones a region offers unless configured otherwise. */
+export const DEFAULT_ZONES: readonly string[] = ['1', '2', '3'];
 
 /** Default allocation latency: a few seconds, as the create recording shows (5 s to Pulling). */
 export const DEFAULT_PENDING: Distribution = { kind: 'uniform', min: 2_000, max: 8_000 };
@@ -283,6 +313,17 @@ const bucket = z.strictObject({ capacity: nonNegative, refillPerSecond: nonNegat
 export const limitsSchema: z.ZodType<Partial<LimitsConfig>> = z.strictObject({
   containerGroupsPerRegion: nonNegative.optional(),
   coresPerRegion: nonNegative.optional(),
+  spotCoresPerRegion: nonNegative.optional(),
+  regions: z
+    .record(
+      z.string(),
+      z.strictObject({
+        containerGroups: nonNegative.optional(),
+        cores: nonNegative.optional(),
+        spotCores: nonNegative.optional(),
+      }),
+    )
+    .optional(),
   createsPer5Min: nonNegative.optional(),
   createsPerHour: nonNegative.optional(),
   deletesPer5Min: nonNegative.optional(),
@@ -302,12 +343,14 @@ export const faultsSchema: z.ZodType<Partial<FaultConfig>> = z.strictObject({
   mountFailureRate: probability.optional(),
   slowProvisioningRate: probability.optional(),
   slowProvisioningFactor: z.number().min(1).optional(),
+  spotEvictionsPerHour: nonNegative.optional(),
   regions: z
     .record(
       z.string(),
       z.strictObject({
         syncCapacityRate: probability.optional(),
         asyncCapacityRate: probability.optional(),
+        spotEvictionsPerHour: nonNegative.optional(),
       }),
     )
     .optional(),
@@ -337,6 +380,7 @@ export const emulatorConfigSchema: z.ZodType<EmulatorConfig> = z.strictObject({
     .optional(),
   limits: limitsSchema.optional(),
   faults: faultsSchema.optional(),
+  zones: z.record(z.string(), z.array(z.string().min(1))).optional(),
   serviceBus: z
     .strictObject({
       namespaces: z

@@ -12,11 +12,19 @@
  * between two calls and the next call sees exactly the state a real-time run would have reached.
  */
 import type { Clock } from '../clock';
-import type { EmulatorConfig, FaultConfig, LimitsConfig, PoolDrain, RegionFaults } from './config';
+import type {
+  EmulatorConfig,
+  FaultConfig,
+  LimitsConfig,
+  PoolDrain,
+  RegionFaults,
+  RegionLimits,
+} from './config';
 import {
   DEFAULT_FAULTS,
   DEFAULT_LIMITS,
   DEFAULT_PENDING,
+  DEFAULT_ZONES,
   ConfigError,
   namespaceHost,
   regionKey,
@@ -25,7 +33,7 @@ import { BUILT_IN_IMAGES, DEFAULT_IMAGE, ImageRegistry } from './images';
 import { Rng } from './random';
 import type { Distribution } from './random';
 import type { GroupRecord, GroupRun } from './arm/containerGroups';
-import { phaseAt } from './arm/containerGroups';
+import { phaseAt, runEndAt } from './arm/containerGroups';
 import type { GroupPhase } from './arm/containerGroups';
 import type { ProfileRecord, TargetHealth } from './arm/trafficManager';
 import { SlidingWindows, TokenBucket } from './arm/limits';
@@ -100,10 +108,12 @@ export interface WorldOptions {
  */
 interface RegionUse {
   readonly groups: Set<GroupRecord>;
-  /** Cores of the groups whose current run was not stopped. */
+  /** Cores of the Regular groups whose current run was not stopped. */
   cores: number;
-  /** Runs that fail at `at` and release their cores then. */
-  readonly failing: Map<GroupRecord, { at: number; cores: number }>;
+  /** Cores of the Spot groups whose current run was not stopped (a quota line of its own). */
+  spotCores: number;
+  /** Runs that fail or are evicted at `at` and release their cores then. */
+  readonly failing: Map<GroupRecord, { at: number; cores: number; spot: boolean }>;
 }
 
 /** Tombstone of a deleted group, for Traffic Manager's view of its FQDN. */
@@ -165,7 +175,9 @@ export class World {
 
   readonly #byRegion = new Map<string, RegionUse>();
   /** Cores each indexed group added to its region's total (what unindexing takes back). */
-  readonly #coresAdded = new Map<GroupRecord, number>();
+  readonly #coresAdded = new Map<GroupRecord, { cores: number; spot: boolean }>();
+  /** Zones per region (regionKey), where configured. */
+  readonly #zones = new Map<string, readonly string[]>();
   /** Group keys in order, for list pages; rebuilt after a create or delete. */
   #sortedKeys: string[] | undefined;
   readonly #byEntity = new Map<string, Set<GroupRecord>>();
@@ -177,6 +189,7 @@ export class World {
   readonly #windows = new Map<string, SlidingWindows>();
   readonly #incarnations = new Map<string, number>();
   #ipCounter = 0;
+  #privateIpCounter = 0;
   #lastNow = -Infinity;
   #opsSincePrune = 0;
 
@@ -199,6 +212,9 @@ export class World {
     this.pendingDefault = c.provisioning?.pending ?? DEFAULT_PENDING;
     for (const [region, r] of Object.entries(c.provisioning?.regions ?? {})) {
       if (r.pending !== undefined) this.pendingByRegion.set(regionKey(region), r.pending);
+    }
+    for (const [region, zones] of Object.entries(c.zones ?? {})) {
+      this.#zones.set(regionKey(region), zones);
     }
     this.tmChecking = c.trafficManager?.checking;
     this.tmUnknownTargets = c.trafficManager?.unknownTargets ?? 'Degraded';
@@ -294,7 +310,7 @@ export class World {
     for (const g of this.#byEntity.get(entityKey) ?? []) {
       const run = g.run;
       if (!Number.isFinite(run.drainFrom) || g.drainRate <= 0) continue;
-      const end = run.stoppedAt ?? Infinity;
+      const end = runEndAt(run);
       if (end <= run.drainFrom) continue;
       const perMs = g.drainRate / 1000;
       changes.push([run.drainFrom, perMs]);
@@ -400,7 +416,7 @@ export class World {
   /** Billing interval of a run up to t: [creatingAt, min(t, stop, failure)). */
   #billedMs(run: GroupRun, t: number): number {
     if (run.failure?.beforePull) return 0;
-    let end = Math.min(t, run.stoppedAt ?? Infinity);
+    let end = Math.min(t, runEndAt(run));
     if (run.failure !== undefined) end = Math.min(end, run.endAt);
     return Math.max(0, end - run.creatingAt);
   }
@@ -446,14 +462,35 @@ export class World {
     return this.#byRegion.get(`${subscriptionId.toLowerCase()}|${region}`)?.groups ?? new Set();
   }
 
-  /** Cores held in a region at t: groups neither stopped nor failed by t. */
-  coresInRegion(subscriptionId: string, region: string, t: number): number {
+  /**
+   * Cores held in a region at t by Regular groups (or, with `spot`, by Spot groups): groups
+   * neither stopped, failed nor evicted by t.
+   */
+  coresInRegion(subscriptionId: string, region: string, t: number, spot = false): number {
     const use = this.#byRegion.get(`${subscriptionId.toLowerCase()}|${region}`);
     if (use === undefined) return 0;
-    let cores = use.cores;
-    for (const f of use.failing.values()) if (f.at <= t) cores -= f.cores;
+    let cores = spot ? use.spotCores : use.cores;
+    for (const f of use.failing.values()) if (f.at <= t && f.spot === spot) cores -= f.cores;
     // Sums of fractional cores (0.5 + 0.25 …) must not drift below a limit by rounding.
     return Math.round(cores * 1e6) / 1e6;
+  }
+
+  /** The quota lines of a region: its own where configured, else the defaults. */
+  limitsFor(region: string): { containerGroups: number; cores: number; spotCores: number } {
+    let own: RegionLimits | undefined;
+    for (const [name, r] of Object.entries(this.limits.regions)) {
+      if (regionKey(name) === region) own = r;
+    }
+    return {
+      containerGroups: own?.containerGroups ?? this.limits.containerGroupsPerRegion,
+      cores: own?.cores ?? this.limits.coresPerRegion,
+      spotCores: own?.spotCores ?? this.limits.spotCoresPerRegion,
+    };
+  }
+
+  /** The availability zones a region offers. */
+  zonesOf(region: string): readonly string[] {
+    return this.#zones.get(region) ?? DEFAULT_ZONES;
   }
 
   /** Every group key in order (cached until a group is created or deleted). */
@@ -466,6 +503,12 @@ export class World {
   nextIp(): string {
     const n = ++this.#ipCounter;
     return `20.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
+  }
+
+  /** A deterministic private IP for a new group in a subnet (10.x.y.z, from a count of its own). */
+  nextPrivateIp(): string {
+    const n = ++this.#privateIpCounter;
+    return `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}`;
   }
 
   /** The allocation latency for a region. */
@@ -482,6 +525,7 @@ export class World {
     return {
       syncCapacityRate: override?.syncCapacityRate ?? this.faults.syncCapacityRate,
       asyncCapacityRate: override?.asyncCapacityRate ?? this.faults.asyncCapacityRate,
+      spotEvictionsPerHour: override?.spotEvictionsPerHour ?? this.faults.spotEvictionsPerHour,
     };
   }
 
@@ -508,15 +552,18 @@ export class World {
     const useKey = `${g.subscriptionId.toLowerCase()}|${g.region}`;
     let use = this.#byRegion.get(useKey);
     if (use === undefined) {
-      use = { groups: new Set(), cores: 0, failing: new Map() };
+      use = { groups: new Set(), cores: 0, spotCores: 0, failing: new Map() };
       this.#byRegion.set(useKey, use);
     }
     if (!use.groups.has(g)) this.#sortedKeys = undefined;
     use.groups.add(g);
     if (g.run.stoppedAt === undefined) {
-      use.cores += g.cores;
-      this.#coresAdded.set(g, g.cores);
-      if (g.run.failure !== undefined) use.failing.set(g, { at: g.run.endAt, cores: g.cores });
+      const spot = g.priority === 'Spot';
+      if (spot) use.spotCores += g.cores;
+      else use.cores += g.cores;
+      this.#coresAdded.set(g, { cores: g.cores, spot });
+      const releasedAt = g.run.failure !== undefined ? g.run.endAt : g.run.evictedAt;
+      if (releasedAt !== undefined) use.failing.set(g, { at: releasedAt, cores: g.cores, spot });
     }
     const key = this.entityKeyOf(g);
     if (key !== undefined) {
@@ -533,7 +580,9 @@ export class World {
     const use = this.#byRegion.get(`${g.subscriptionId.toLowerCase()}|${g.region}`);
     if (use !== undefined) {
       use.groups.delete(g);
-      use.cores -= this.#coresAdded.get(g) ?? 0;
+      const added = this.#coresAdded.get(g);
+      if (added?.spot) use.spotCores -= added.cores;
+      else use.cores -= added?.cores ?? 0;
       use.failing.delete(g);
     }
     this.#coresAdded.delete(g);
@@ -561,7 +610,7 @@ export class World {
       return {
         unknown: false,
         healthyFrom: run.healthyFrom,
-        unhealthyFrom: Math.min(run.stoppedAt ?? Infinity, failedAt),
+        unhealthyFrom: Math.min(runEndAt(run), failedAt),
         ...(g.healthOverride !== undefined ? { override: g.healthOverride } : {}),
       };
     }

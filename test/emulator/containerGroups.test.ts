@@ -284,6 +284,7 @@ describe('list, delete, lifecycle, tags, usages', () => {
     expectResult('usages', usages, [
       ['ContainerGroups', 2, 50, 'Count'],
       ['StandardCores', 2, 20, 'Count'],
+      ['StandardSpotCores', 0, 100, 'Count'],
     ]);
   });
 

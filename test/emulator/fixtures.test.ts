@@ -200,8 +200,17 @@ function settle(): void {
 describe('container group fixtures (2023-05-01)', () => {
   it('CreateOrUpdate: the request is accepted; 201 then 200 have the recorded shape', async () => {
     const ex = example(`${ACI}/ContainerGroupsCreateOrUpdate.json`);
-    // The example lists zones beside the body; the SDK sends them inside it.
-    const body = { ...(ex.parameters.containerGroup as Json), zones: ex.parameters.zones };
+    // The example lists zones beside the body; the SDK sends them inside it. It also puts a public
+    // IP in a subnet, which ACI refuses ("container groups deployed to a virtual network don't
+    // currently support ... a public IP address", ACI's virtual network page), and so does the
+    // emulator: the shapes are checked without the subnet.
+    const { subnetIds: _subnet, ...properties } = (ex.parameters.containerGroup as Json)
+      .properties as Json;
+    const body = {
+      ...(ex.parameters.containerGroup as Json),
+      properties,
+      zones: ex.parameters.zones,
+    };
     const first = await send(client, 'PUT', groupUrl('demo', 'demo1'), body);
     settle();
     const second = await send(client, 'PUT', groupUrl('demo', 'demo1'), body);

@@ -133,30 +133,37 @@ export function rateWindow(
 }
 
 /**
- * The regional quotas a create or update must fit: one more container group (for a new one),
- * and its cores beside every other group's in the region (an update replaces the cores its
- * running group holds). Example: limit 100 cores, 98 used, a 4-core group → 409 StandardCores.
+ * The regional quotas a create or update must fit: one more container group (for a new one), and
+ * its cores beside every other group's in the region, on the Standard or the Spot line (an update
+ * replaces the cores its running group holds). Each region's lines are its own where configured.
+ * Example: 100 StandardCores, 98 used, a 4-core group → 409 naming StandardCores.
  */
 export function quotaRefusal(
   world: World,
-  group: { sub: string; region: string; existing: GroupRecord | undefined; cores: number },
+  group: {
+    sub: string;
+    region: string;
+    existing: GroupRecord | undefined;
+    cores: number;
+    spot: boolean;
+  },
   now: number,
 ): Reply | undefined {
-  const { sub, region, existing, cores } = group;
+  const { sub, region, existing, cores, spot } = group;
+  const limits = world.limitsFor(region);
   if (existing === undefined) {
     const count = world.groupsInRegion(sub, region).size;
-    if (count + 1 > world.limits.containerGroupsPerRegion) {
-      return quotaError('ContainerGroups', region, world.limits.containerGroupsPerRegion, count, 1);
+    if (count + 1 > limits.containerGroups) {
+      return quotaError('ContainerGroups', region, limits.containerGroups, count, 1);
     }
   }
-  const holds =
-    existing !== undefined && !['Stopped', 'Failed'].includes(phaseAt(existing.run, now))
-      ? existing.cores
-      : 0;
-  const used = world.coresInRegion(sub, region, now) - holds;
-  if (used + cores > world.limits.coresPerRegion) {
-    return quotaError('StandardCores', region, world.limits.coresPerRegion, used, cores);
-  }
+  const holdsNow =
+    existing !== undefined && !['Stopped', 'Failed'].includes(phaseAt(existing.run, now));
+  const holds = holdsNow && (existing.priority === 'Spot') === spot ? existing.cores : 0;
+  const used = world.coresInRegion(sub, region, now, spot) - holds;
+  const line = spot ? 'StandardSpotCores' : 'StandardCores';
+  const limit = spot ? limits.spotCores : limits.cores;
+  if (used + cores > limit) return quotaError(line, region, limit, used, cores);
   return undefined;
 }
 

@@ -9,6 +9,7 @@
  *   t0 ─ Pending ─ creatingAt ─ Creating (pulling) ─ pulledAt ─ endAt: Succeeded/Running, or Failed
  *   Running ─ warm-up ─ drainFrom: the containers drain their pool's queue
  *   Running ─ startup ─ healthyFrom: health probes answer (Traffic Manager sees Online)
+ *   Running ─ evictedAt: a Spot group reclaimed by Azure (Stopped, with a SpotEviction event)
  */
 import { sample } from '../random';
 import type { Distribution, Rng } from '../random';
@@ -45,8 +46,24 @@ export interface GroupRun {
   /** Health probes succeed from here (Infinity when never: degraded, failed, crash loop). */
   readonly healthyFrom: number;
   readonly crashLoop: boolean;
+  /** A Spot run's eviction: its containers stop and it releases its cores (drawn at accept). */
+  readonly evictedAt?: number;
   /** Set when the run is cut short: stop, delete, restart, update. */
   stoppedAt?: number;
+}
+
+/** When the run stops holding compute, short of failing: stopped, deleted or evicted. */
+export function runEndAt(run: GroupRun): number {
+  return Math.min(run.stoppedAt ?? Infinity, run.evictedAt ?? Infinity);
+}
+
+/** True when the run was evicted by t (and not stopped before that). */
+export function evictedBy(run: GroupRun, t: number): boolean {
+  return (
+    run.evictedAt !== undefined &&
+    run.evictedAt <= t &&
+    run.evictedAt <= (run.stoppedAt ?? Infinity)
+  );
 }
 
 /** A container group. */
@@ -58,6 +75,8 @@ export interface GroupRecord {
   readonly name: string;
   location: string;
   region: string;
+  /** Regular, or Spot (cheaper, evictable, cores counted on a quota line of their own). */
+  priority: 'Regular' | 'Spot';
   /** The stored definition (secrets removed), `properties` as sent. */
   properties: Json;
   identity: Json | undefined;
@@ -84,7 +103,7 @@ export type GroupPhase = 'Pending' | 'Creating' | 'Warming' | 'Running' | 'Stopp
 
 /** The group's phase at t. */
 export function phaseAt(run: GroupRun, t: number): GroupPhase {
-  if (run.stoppedAt !== undefined && run.stoppedAt <= t) return 'Stopped';
+  if (runEndAt(run) <= t) return 'Stopped';
   if (t < run.creatingAt) return 'Pending';
   if (t < run.endAt) return run.failure?.beforePull ? 'Pending' : 'Creating';
   if (run.failure !== undefined) return 'Failed';
@@ -107,6 +126,8 @@ export interface RunInputs {
     readonly mountFailureRate: number;
     readonly slowProvisioningRate: number;
     readonly slowProvisioningFactor: number;
+    /** Evictions per hour of a Spot group once running; undefined for a Regular group. */
+    readonly spotEvictionsPerHour?: number;
   };
   /** Message of a capacity failure (names region and resources). */
   readonly capacityMessage: string;
@@ -175,6 +196,12 @@ export function drawRun(input: RunInputs, rng: Rng): GroupRun {
   }
   const endAt = pulledAt;
   const drains = input.images.some((img) => img.drainRate > 0) && !crashLoop;
+  // Drawn last, and only for Spot groups, so a Regular group's timeline is what it always was.
+  const evictions = input.faults.spotEvictionsPerHour ?? 0;
+  const evictedAt =
+    evictions > 0
+      ? endAt + sample({ kind: 'exponential', mean: 3_600_000 / evictions }, rng)
+      : undefined;
   return {
     ...base,
     creatingAt,
@@ -182,8 +209,16 @@ export function drawRun(input: RunInputs, rng: Rng): GroupRun {
     endAt,
     drainFrom: drains ? endAt + warmUp : Infinity,
     healthyFrom: degraded || crashLoop ? Infinity : endAt + startup,
+    ...(evictedAt !== undefined ? { evictedAt } : {}),
   };
 }
+
+/**
+ * The event of an evicted Spot group. No recording shows ACI's wording; this one says what
+ * happened in the terms of the Spot documentation (the capacity was reclaimed).
+ */
+export const SPOT_EVICTION_MESSAGE =
+  'The Spot container group was evicted: Azure reclaimed its capacity. Its containers were stopped.';
 
 /** How often a crash-looping container restarts (ms): one restart per 30 s of model time. */
 const CRASH_PERIOD_MS = 30_000;
@@ -361,7 +396,7 @@ function containerEvents(g: GroupRecord, name: string, image: string, t: number)
 /** Restarts of a crash-looping run by t. */
 function crashRestarts(run: GroupRun, t: number): number {
   if (!run.crashLoop || run.failure !== undefined || t < run.endAt) return 0;
-  const until = Math.min(t, run.stoppedAt ?? Infinity);
+  const until = Math.min(t, runEndAt(run));
   return Math.floor((until - run.endAt) / CRASH_PERIOD_MS);
 }
 
@@ -374,7 +409,14 @@ function containerView(g: GroupRecord, name: string, image: string, t: number): 
   const events = containerEvents(g, name, image, t);
   const restartCount = crashRestarts(run, t);
   let currentState: Json;
-  if (
+  if (evictedBy(run, t) && run.evictedAt !== undefined) {
+    currentState = {
+      state: 'Terminated',
+      startTime: isoMs(run.endAt),
+      finishTime: isoMs(run.evictedAt),
+      detailStatus: 'Evicted',
+    };
+  } else if (
     phase === 'Stopped' &&
     run.stoppedAt !== undefined &&
     run.stoppedAt >= run.endAt &&
@@ -420,6 +462,9 @@ function groupView(g: GroupRecord, t: number): Json {
         run.failure.beforePull ? 'Warning' : 'Normal',
       ),
     );
+  }
+  if (evictedBy(run, t) && run.evictedAt !== undefined) {
+    events.push(event('SpotEviction', SPOT_EVICTION_MESSAGE, run.evictedAt, 'Warning'));
   }
   const state =
     phase === 'Stopped'

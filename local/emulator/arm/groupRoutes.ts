@@ -113,7 +113,7 @@ function identityOf(world: World, sent: unknown, previous: Json | undefined): Js
 /** Draws a new run for a group. */
 function newRun(
   world: World,
-  g: Pick<GroupRecord, 'key' | 'region' | 'location'>,
+  g: Pick<GroupRecord, 'key' | 'region' | 'location' | 'priority'>,
   props: Json,
   behaviours: readonly ImageBehaviour[],
   kind: GroupRun['kind'],
@@ -136,6 +136,9 @@ function newRun(
         mountFailureRate: world.faults.mountFailureRate,
         slowProvisioningRate: world.faults.slowProvisioningRate,
         slowProvisioningFactor: world.faults.slowProvisioningFactor,
+        ...(g.priority === 'Spot'
+          ? { spotEvictionsPerHour: world.capacityFaults(g.region).spotEvictionsPerHour }
+          : {}),
       },
       capacityMessage: capacityMessage(g.location, props),
     },
@@ -149,6 +152,11 @@ interface Definition {
   readonly props: Json;
   readonly location: string;
   readonly region: string;
+  readonly priority: 'Regular' | 'Spot';
+  /** The zone asked for (ACI places a group in one zone at most). */
+  readonly zones: readonly string[] | undefined;
+  /** In a delegated subnet: a private IP, no public address or DNS name. */
+  readonly subnet: boolean;
 }
 
 function readDefinition(req: EmuRequest): Definition | { reply: Reply } {
@@ -164,12 +172,75 @@ function readDefinition(req: EmuRequest): Definition | { reply: Reply } {
       ),
     };
   }
-  const problem = definitionProblem(body);
+  const problem = definitionProblem(body) ?? placementProblem(body as Json);
   if (problem !== undefined) return { reply: armError(400, problem.code, problem.message) };
   const root = body as Json;
   const location = String(root.location);
   const props = storedProperties(objectOf(root.properties)!);
-  return { root, props, location, region: regionKey(location) };
+  return {
+    root,
+    props,
+    location,
+    region: regionKey(location),
+    priority: props.priority === 'Spot' ? 'Spot' : 'Regular',
+    zones: Array.isArray(root.zones) ? root.zones.map(String) : undefined,
+    subnet: arrayOf(props.subnetIds).length > 0,
+  };
+}
+
+/**
+ * What ACI refuses about where and how a group runs, before anything else: a priority other than
+ * Regular or Spot; a Spot group that takes inbound connections (a public IP); a public IP in a
+ * delegated subnet; more than one zone. The Spot code is ACI's documented one; the others are
+ * the emulator's, named after what they refuse.
+ */
+function placementProblem(root: Json): { code: string; message: string } | undefined {
+  const props = objectOf(root.properties) ?? {};
+  const priority = props.priority;
+  if (priority !== undefined && priority !== 'Regular' && priority !== 'Spot') {
+    return {
+      code: 'InvalidRequestContent',
+      message: "properties.priority must be 'Regular' or 'Spot'.",
+    };
+  }
+  const ip = objectOf(props.ipAddress);
+  const publicIp = ip !== undefined && ip.type !== 'Private';
+  if (priority === 'Spot' && publicIp) {
+    return {
+      code: 'SpotPriorityContainerGroupNotSupportedForInboundConnectivity',
+      message:
+        'Spot priority container groups do not support inbound connectivity: remove the public IP address.',
+    };
+  }
+  if (arrayOf(props.subnetIds).length > 0 && publicIp) {
+    return {
+      code: 'PublicIpAddressNotSupportedInSubnet',
+      message:
+        "A container group in a virtual network subnet gets a private IP address: properties.ipAddress.type must be 'Private'.",
+    };
+  }
+  const zones = root.zones;
+  if (zones !== undefined && (!Array.isArray(zones) || zones.length !== 1)) {
+    return {
+      code: 'InvalidZones',
+      message: 'A container group is deployed to one availability zone: zones must hold one zone.',
+    };
+  }
+  return undefined;
+}
+
+/** A zone the region does not offer is refused (400). */
+function zoneRefusal(world: World, d: Definition): Reply | undefined {
+  const zone = d.zones?.[0];
+  if (zone === undefined) return undefined;
+  const offered = world.zonesOf(d.region);
+  if (offered.includes(zone)) return undefined;
+  const available = offered.length > 0 ? `available zones: ${offered.join(', ')}` : 'it has none';
+  return armError(
+    400,
+    'AvailabilityZoneNotSupported',
+    `Availability zone '${zone}' is not available for container groups in location '${d.location}': ${available}.`,
+  );
 }
 
 /** What a group's definition makes of it, apart from its run. */
@@ -215,12 +286,18 @@ export function putGroup(world: World, req: EmuRequest, now: number, p: string[]
       `The resource '${name}' already exists in location '${existing.location}' in resource group '${rg}'. A resource with the same name cannot be created in location '${d.location}'. Please select a new resource name.`,
     );
   }
+  const zone = zoneRefusal(world, d);
+  if (zone) return zone;
   const rate = rateWindow(world, sub, d.region, 'create', now);
   if (!rate.ok) return rate.reply;
   const images = resolveImages(world, d.props, name);
   if (!images.ok) return images.reply;
   const shape = shapeOf(d, images.behaviours);
-  const quota = quotaRefusal(world, { sub, region: d.region, existing, cores: shape.cores }, now);
+  const quota = quotaRefusal(
+    world,
+    { sub, region: d.region, existing, cores: shape.cores, spot: d.priority === 'Spot' },
+    now,
+  );
   if (quota) return quota;
   const specChanged =
     existing === undefined ||
@@ -256,7 +333,7 @@ function createGroup(
 ): Reply {
   const key = groupKey(where.sub, where.rg, where.name);
   const incarnation = world.incarnation(key);
-  const base = { key, region: d.region, location: d.location };
+  const base = { key, region: d.region, location: d.location, priority: d.priority };
   const g: GroupRecord = {
     ...base,
     subscriptionId: where.sub,
@@ -273,8 +350,8 @@ function createGroup(
     memoryGb: shape.memoryGb,
     containerCount: shape.containerCount,
     drainRate: shape.drainRate,
-    ip: world.nextIp(),
-    fqdn: shape.fqdn,
+    ip: d.subnet ? world.nextPrivateIp() : world.nextIp(),
+    fqdn: d.subnet ? undefined : shape.fqdn,
     healthOverride: undefined,
   };
   world.addGroup(g);
@@ -303,6 +380,7 @@ function updateGroup(
     g.properties = d.props;
     g.zones = d.root.zones;
     g.location = d.location;
+    g.priority = d.priority;
     g.cores = shape.cores;
     g.memoryGb = shape.memoryGb;
     g.containerCount = shape.containerCount;
@@ -437,25 +515,39 @@ function lowerBound(keys: readonly string[], key: string): number {
   return lo;
 }
 
+/** ACI's usage lines of a region: container groups, Standard cores and Spot cores, with limits. */
 export function usages(world: World, _req: EmuRequest, now: number, p: string[]): Reply {
   const [sub = '', location = ''] = p;
   const region = regionKey(location);
+  const limits = world.limitsFor(region);
+  const line = (value: string, localizedValue: string, currentValue: number, limit: number) => ({
+    unit: 'Count',
+    currentValue,
+    limit,
+    name: { value, localizedValue },
+  });
   return {
     status: 200,
     json: {
       value: [
-        {
-          unit: 'Count',
-          currentValue: world.groupsInRegion(sub, region).size,
-          limit: world.limits.containerGroupsPerRegion,
-          name: { value: 'ContainerGroups', localizedValue: 'Container Groups' },
-        },
-        {
-          unit: 'Count',
-          currentValue: world.coresInRegion(sub, region, now),
-          limit: world.limits.coresPerRegion,
-          name: { value: 'StandardCores', localizedValue: 'Standard Cores' },
-        },
+        line(
+          'ContainerGroups',
+          'Container Groups',
+          world.groupsInRegion(sub, region).size,
+          limits.containerGroups,
+        ),
+        line(
+          'StandardCores',
+          'Standard Cores',
+          world.coresInRegion(sub, region, now),
+          limits.cores,
+        ),
+        line(
+          'StandardSpotCores',
+          'Standard Spot Cores',
+          world.coresInRegion(sub, region, now, true),
+          limits.spotCores,
+        ),
       ],
     },
   };
