@@ -28,7 +28,9 @@ import type {
   GroupEvent,
   GroupRequest,
   GroupSnapshot,
+  RegionUsage,
   RegistryCredentialRequest,
+  UsageLine,
 } from './ports';
 
 /** Builds the ContainerGroups port; one SDK client per subscription id, created on first use. */
@@ -84,6 +86,8 @@ export function createContainerGroups(options: AzureClientOptions): ContainerGro
         throw toAzureError(error, secretsOf(request));
       }
     },
+
+    usage: (subscriptionId, location) => readUsage(clientFor(subscriptionId), location),
 
     async beginDelete(ref) {
       try {
@@ -143,16 +147,55 @@ export function toContainerGroup(request: GroupRequest): ContainerGroup {
         }
       : {}),
     volumes: request.volumes.map(toVolume),
-    ...(request.publicDns !== undefined
-      ? {
-          ipAddress: {
-            type: 'Public',
-            dnsNameLabel: request.publicDns.dnsNameLabel,
-            ports: request.publicDns.ports.map((port) => ({ port, protocol: 'TCP' })),
-          },
-        }
-      : {}),
+    ...ipAddressOf(request),
+    ...(request.priority === 'Spot' ? { priority: 'Spot' } : {}),
+    ...(request.zone !== undefined ? { zones: [request.zone] } : {}),
+    ...(request.subnet !== undefined ? { subnetIds: [{ id: request.subnet.id }] } : {}),
   };
+}
+
+/** A region's usage lines (one ARM read: the list has a single page). */
+async function readUsage(
+  client: ContainerInstanceManagementClient,
+  location: string,
+): Promise<RegionUsage> {
+  try {
+    const lines = new Map<string, UsageLine>();
+    for await (const u of client.location.listUsage(location)) {
+      const name = u.name?.value;
+      if (name !== undefined && u.currentValue !== undefined && u.limit !== undefined) {
+        lines.set(name, { current: u.currentValue, limit: u.limit });
+      }
+    }
+    return usageOf(lines);
+  } catch (error) {
+    throw toAzureError(error);
+  }
+}
+
+/** The quota lines Surge places by, from the lines a region reports (by their names). */
+export function usageOf(lines: ReadonlyMap<string, UsageLine>): RegionUsage {
+  const containerGroups = lines.get('ContainerGroups');
+  const cores = lines.get('StandardCores');
+  const spotCores = lines.get('StandardSpotCores');
+  return {
+    ...(containerGroups ? { containerGroups } : {}),
+    ...(cores ? { cores } : {}),
+    ...(spotCores ? { spotCores } : {}),
+  };
+}
+
+/** A public IP with its DNS label, or a private one in the group's subnet, or none. */
+function ipAddressOf(request: GroupRequest): Pick<ContainerGroup, 'ipAddress'> {
+  const tcp = (ports: readonly number[]) => ports.map((port) => ({ port, protocol: 'TCP' }));
+  if (request.publicDns !== undefined) {
+    const { dnsNameLabel, ports } = request.publicDns;
+    return { ipAddress: { type: 'Public', dnsNameLabel, ports: tcp(ports) } };
+  }
+  if (request.subnet !== undefined && request.subnet.ports.length > 0) {
+    return { ipAddress: { type: 'Private', ports: tcp(request.subnet.ports) } };
+  }
+  return {};
 }
 
 function toRegistryCredential(r: RegistryCredentialRequest): ImageRegistryCredential {
@@ -226,11 +269,15 @@ function secretsOf(request: GroupRequest): string[] {
  */
 export function toGroupSnapshot(group: ContainerGroup, withInstanceView: boolean): GroupSnapshot {
   const fqdn = group.ipAddress?.fqdn;
+  const zone = group.zones?.[0];
   const snapshot: GroupSnapshot = {
     name: group.name ?? '',
     tags: { ...(group.tags ?? {}) },
     provisioningState: group.provisioningState ?? 'Unknown',
     ...(fqdn !== undefined ? { fqdn } : {}),
+    ...(group.location !== undefined ? { location: group.location } : {}),
+    ...(zone !== undefined ? { zone } : {}),
+    ...(group.priority === 'Spot' ? { priority: 'Spot' } : {}),
   };
   if (!withInstanceView) return snapshot;
   const state = group.instanceView?.state;

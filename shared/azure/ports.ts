@@ -66,6 +66,15 @@ export interface GroupRequest extends GroupRef {
   readonly volumes: readonly VolumeRequest[];
   /** Public IP with this DNS label and these TCP ports; absent for a group without ingress. */
   readonly publicDns?: { readonly dnsNameLabel: string; readonly ports: readonly number[] };
+  /** Spot: cheaper, may be evicted, no inbound connectivity. Absent: Regular. */
+  readonly priority?: 'Regular' | 'Spot';
+  /** The availability zone of the group (ACI places a group in one zone at most). */
+  readonly zone?: string;
+  /**
+   * A delegated subnet (resource id) of the region's virtual network: the group gets a private IP
+   * there, its ports reachable inside the network; never together with `publicDns`.
+   */
+  readonly subnet?: { readonly id: string; readonly ports: readonly number[] };
 }
 
 /** A container as the instance view reports it. */
@@ -97,6 +106,12 @@ export interface GroupSnapshot {
   /** Pending, Creating, Succeeded, Failed, Deleting, … as ARM reports it. */
   readonly provisioningState: string;
   readonly fqdn?: string;
+  /** The group's region, as ARM reports it (e.g. westeurope). */
+  readonly location?: string;
+  /** Its availability zone, when it has one. */
+  readonly zone?: string;
+  /** Present for a Spot group. */
+  readonly priority?: 'Spot';
   /** Present when the group was read one by one (GET); ARM lists leave it out. */
   readonly instanceView?: {
     /** Running, Stopped, Pending, Succeeded or Failed. */
@@ -120,6 +135,27 @@ export interface ContainerGroups {
   beginCreate(request: GroupRequest): Promise<void>;
   /** Sends the DELETE and returns once accepted; a group that is already gone is not an error. */
   beginDelete(ref: GroupRef): Promise<void>;
+  /** The subscription's ACI quota lines in a region, with what is in use; one ARM read. */
+  usage(subscriptionId: string, location: string): Promise<RegionUsage>;
+}
+
+/** One quota line: what is in use and the limit. */
+export interface UsageLine {
+  readonly current: number;
+  readonly limit: number;
+}
+
+/**
+ * A region's ACI quota lines as `location.listUsage` reports them. A line the region does not
+ * report is absent (Spot cores are not reported everywhere); lines Surge does not place by are
+ * left out.
+ */
+export interface RegionUsage {
+  readonly containerGroups?: UsageLine;
+  /** StandardCores: cores of Regular groups. */
+  readonly cores?: UsageLine;
+  /** StandardSpotCores: cores of Spot groups. */
+  readonly spotCores?: UsageLine;
 }
 
 /** Depth of one Service Bus entity, as the administration API's CountDetails report it. */

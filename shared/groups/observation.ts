@@ -57,7 +57,7 @@ export function assembleGroups(
 
 /**
  * What the controller reads of a group, and nothing more: the surge-* tags, the provisioning
- * state, the FQDN, the containers (states, restart counts, start times), and the last five events
+ * state, the FQDN, where it runs (region, zone, priority), the containers (states, restart counts, start times), and the last five events
  * only for a group that is not running (a running group's Pulling/Started events say nothing the
  * controller uses).
  */
@@ -70,6 +70,9 @@ export function slim(g: GroupSnapshot): GroupSnapshot {
     tags,
     provisioningState: g.provisioningState,
     ...(g.fqdn !== undefined ? { fqdn: g.fqdn } : {}),
+    ...(g.location !== undefined ? { location: g.location } : {}),
+    ...(g.zone !== undefined ? { zone: g.zone } : {}),
+    ...(g.priority !== undefined ? { priority: g.priority } : {}),
     ...(view
       ? {
           instanceView: {

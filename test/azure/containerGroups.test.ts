@@ -401,14 +401,21 @@ describe('list', () => {
       }),
     );
     const expected: GroupSnapshot[] = [
-      { name: 'demo1', tags: {}, provisioningState: 'Succeeded' },
+      { name: 'demo1', tags: {}, provisioningState: 'Succeeded', location: 'WestUs', zone: '1' },
       {
         name: 'demo1',
         tags: {},
         provisioningState: 'Succeeded',
         fqdn: 'dnsnamelabel1.azure-container.io',
+        location: 'WestUs',
+        zone: '1',
       },
-      { name: 'mycontainerGroupxxx', tags: {}, provisioningState: 'Succeeded' },
+      {
+        name: 'mycontainerGroupxxx',
+        tags: {},
+        provisioningState: 'Succeeded',
+        location: 'eastus',
+      },
     ];
     expectObserved(await observe(http, () => adapter(http).list('subid', 'demo')), {
       result: expected,
@@ -435,6 +442,7 @@ describe('get', () => {
         name: 'demo1',
         tags: {},
         provisioningState: 'Failed',
+        location: 'WestUs',
         instanceView: {
           state: 'Pending',
           containers: [
@@ -483,6 +491,8 @@ describe('get', () => {
         name: 'demo1',
         tags: {},
         provisioningState: 'Succeeded',
+        location: 'WestUs',
+        zone: '1',
         instanceView: {
           containers: [{ name: 'demo1', image: 'nginx', restartCount: 0 }],
           events: [],
@@ -496,6 +506,7 @@ describe('get', () => {
         name: 'mycontainerGroupxxx',
         tags: {},
         provisioningState: 'Succeeded',
+        location: 'eastus2',
         instanceView: {
           state: 'Running',
           containers: [

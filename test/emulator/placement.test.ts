@@ -7,7 +7,9 @@
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import { afterEach, describe, it } from 'vitest';
 import type { Emulator, EmulatorConfig } from '../../local/emulator';
-import { FAST, RG, SUB, emulator, expectResult, sdkClients } from './helpers';
+import { toContainerGroup } from '../../shared/azure/containerGroups';
+import type { GroupRequest } from '../../shared/azure/ports';
+import { FAST, RG, SUB, emulator, expectResult, ports, sdkClients } from './helpers';
 
 let emu: Emulator | undefined;
 afterEach(async () => {
@@ -201,5 +203,95 @@ describe('what a placed group looks like', () => {
         ],
       },
     );
+  });
+});
+
+describe("Surge's container groups adapter places groups and reads quotas", () => {
+  const worker = (name: string, extra: Partial<GroupRequest> = {}): GroupRequest => ({
+    subscriptionId: SUB,
+    resourceGroup: RG,
+    name,
+    location: 'westeurope',
+    tags: {},
+    osType: 'Linux',
+    restartPolicy: 'Always',
+    containers: [
+      {
+        name: 'c',
+        image: 'nginx',
+        cpu: 2,
+        memoryInGB: 1,
+        ports: [],
+        environment: [],
+        volumeMounts: [],
+      },
+    ],
+    registryCredentials: [],
+    identities: [],
+    volumes: [],
+    ...extra,
+  });
+
+  it('a Spot group in a zone and a private group in a subnet read back where they run', async () => {
+    const e = (emu = await emulator(FAST));
+    const groups = ports(e).containerGroups;
+    await groups.beginCreate(worker('spot', { priority: 'Spot', zone: '2' }));
+    await groups.beginCreate(worker('private', { subnet: { id: SUBNET, ports: [8080] } }));
+    e.control.advance(60_000);
+    const ref = (name: string) => ({ subscriptionId: SUB, resourceGroup: RG, name });
+    const [spot, priv] = [await groups.get(ref('spot')), await groups.get(ref('private'))];
+    expectResult(
+      'read back',
+      {
+        spot: [spot?.location, spot?.zone, spot?.priority, spot?.fqdn],
+        private: [priv?.location, priv?.zone, priv?.priority, priv?.fqdn],
+        usage: await groups.usage(SUB, 'West Europe'),
+      },
+      {
+        spot: ['westeurope', '2', 'Spot', undefined],
+        private: ['westeurope', undefined, undefined, undefined],
+        usage: {
+          containerGroups: { current: 2, limit: 100 },
+          cores: { current: 2, limit: 100 },
+          spotCores: { current: 2, limit: 100 },
+        },
+      },
+    );
+  });
+
+  it.each([
+    {
+      label: 'Regular, no zone, public ports',
+      extra: { publicDns: { dnsNameLabel: 'g', ports: [80] } },
+      wire: {
+        ipAddress: { type: 'Public', dnsNameLabel: 'g', ports: [{ port: 80, protocol: 'TCP' }] },
+      },
+    },
+    {
+      label: 'Spot in zone 3',
+      extra: { priority: 'Spot' as const, zone: '3' },
+      wire: { priority: 'Spot', zones: ['3'] },
+    },
+    {
+      label: 'a subnet with ports: a private IP',
+      extra: { subnet: { id: SUBNET, ports: [8080] } },
+      wire: {
+        ipAddress: { type: 'Private', ports: [{ port: 8080, protocol: 'TCP' }] },
+        subnetIds: [{ id: SUBNET }],
+      },
+    },
+    {
+      label: 'a subnet without ports: no IP block',
+      extra: { subnet: { id: SUBNET, ports: [] } },
+      wire: { subnetIds: [{ id: SUBNET }] },
+    },
+  ])('maps $label', ({ extra, wire }) => {
+    const body = toContainerGroup(worker('g', extra));
+    const placed = Object.fromEntries(
+      (['priority', 'zones', 'subnetIds', 'ipAddress'] as const).flatMap((k) =>
+        body[k] === undefined ? [] : [[k, body[k]]],
+      ),
+    );
+    expectResult('wire', placed, wire);
   });
 });

@@ -9,6 +9,7 @@ import type {
   ProfileRef,
   ProfileSnapshot,
   QueueMetrics,
+  RegionUsage,
   TrafficRouter,
 } from '../../shared/azure/ports';
 import type { ProbeResult } from '../../shared/controller/activities';
@@ -37,7 +38,12 @@ export class FakeContainerGroups implements ContainerGroups {
   failLists: AzureError[] = [];
   /** Creates (by name) that will fail provisioning for lack of capacity. */
   failProvisioning = new Set<string>();
-  readonly calls = { list: 0, get: 0, create: 0, delete: 0 };
+  readonly calls = { list: 0, get: 0, create: 0, delete: 0, usage: 0 };
+  /**
+   * Quota limits per region (lower-case name), the lines usage() reports; what is in use is
+   * counted from the groups held. Default: 100 groups, 100 cores and 100 Spot cores everywhere.
+   */
+  quotas = new Map<string, { containerGroups: number; cores: number; spotCores: number }>();
   /** Every request accepted, in order (secrets included: tests check where they go). */
   readonly created: GroupRequest[] = [];
   readonly deleted: string[] = [];
@@ -97,6 +103,24 @@ export class FakeContainerGroups implements ContainerGroups {
     return Promise.resolve();
   }
 
+  usage(_subscriptionId: string, location: string): Promise<RegionUsage> {
+    this.calls.usage++;
+    const region = location.replace(/\s+/g, '').toLowerCase();
+    const limits = this.quotas.get(region) ?? { containerGroups: 100, cores: 100, spotCores: 100 };
+    const here = [...this.groups.values()].filter(
+      (g) => g.request.location.replace(/\s+/g, '').toLowerCase() === region,
+    );
+    const cores = (spot: boolean) =>
+      here
+        .filter((g) => (g.request.priority === 'Spot') === spot)
+        .reduce((n, g) => n + g.request.containers.reduce((c, x) => c + x.cpu, 0), 0);
+    return Promise.resolve({
+      containerGroups: { current: here.length, limit: limits.containerGroups },
+      cores: { current: cores(false), limit: limits.cores },
+      spotCores: { current: cores(true), limit: limits.spotCores },
+    });
+  }
+
   beginDelete(ref: GroupRef): Promise<void> {
     this.calls.delete++;
     this.deleted.push(ref.name);
@@ -114,6 +138,9 @@ export class FakeContainerGroups implements ContainerGroups {
       tags: { ...g.request.tags },
       provisioningState,
       ...(dns ? { fqdn: `${dns.dnsNameLabel}.${g.request.location}.azurecontainer.io` } : {}),
+      location: g.request.location,
+      ...(g.request.zone !== undefined ? { zone: g.request.zone } : {}),
+      ...(g.request.priority === 'Spot' ? { priority: 'Spot' as const } : {}),
       ...(withView
         ? {
             instanceView: {

@@ -39,13 +39,22 @@ describe('observation: which instance views are due', () => {
 describe('observation: what is kept', () => {
   it.each([
     {
-      label: 'a running group: surge tags, state, containers, no events',
-      group: group('a', 'Succeeded', { fqdn: 'a.test', instanceView: view('Running') }),
+      label: 'a running group: surge tags, state, where it runs, containers, no events',
+      group: group('a', 'Succeeded', {
+        fqdn: 'a.test',
+        location: 'westeurope',
+        zone: '2',
+        priority: 'Spot',
+        instanceView: view('Running'),
+      }),
       kept: {
         name: 'a',
         tags: { 'surge-pool': 'orders', 'surge-version': '1.0' },
         provisioningState: 'Succeeded',
         fqdn: 'a.test',
+        location: 'westeurope',
+        zone: '2',
+        priority: 'Spot',
         instanceView: { state: 'Running', containers: view('Running').containers, events: [] },
       },
     },
