@@ -13,10 +13,13 @@ import type { PoolSpec } from '../shared/config/poolSpec';
 import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { ObservePoolInput, ObservePoolResult } from '../shared/controller/activities';
+import { sitesOf } from '../shared/policy/placement';
 import { TAG_POOL } from '../shared/policy/version';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
 import { assembleGroups, instanceViewsDue } from '../shared/groups/observation';
+import type { QuotaRead, UsageMemory } from '../shared/watch/usage';
+import { sharedUsage, usageKey } from '../shared/watch/usage';
 
 /** Instance views read at once: one ARM read each, out of a budget of 25 per second. */
 const INSTANCE_VIEW_READS_IN_FLIGHT = 8;
@@ -26,12 +29,15 @@ export interface ObservePoolDeps {
   readonly pools: PoolsConfig;
   readonly containerGroups: ContainerGroups;
   readonly trafficRouter?: TrafficRouter;
+  /** Quota usage shared by every pool of the app instance, and the clock its reads age by. */
+  readonly usage: { readonly memory: UsageMemory; readonly now: () => number };
 }
 
 /**
  * Reads a pool back from Azure: every group in its resource group tagged for it (one ARM read
  * per page), the instance views that are due (shared/groups/observation.ts says which, and what
- * of them is kept), and the pool's Traffic Manager profile. The spec travels with the result,
+ * of them is kept), the pool's Traffic Manager profile, and the quota usage of the regions of its
+ * sites (one read a minute per region, shared: shared/watch/usage.ts). The spec travels with the result,
  * unless the controller already holds it, so the orchestration never reads configuration.
  */
 export function observePool(deps: ObservePoolDeps) {
@@ -65,12 +71,14 @@ export function observePool(deps: ObservePoolDeps) {
       }
     });
     const profile = await readProfile(deps, spec, failures);
+    const quota = await readQuota(deps, spec, failures);
     const failure = failures[0];
     return {
       found: true,
       ...withSpec,
       ...assembleGroups(listed, reads),
       ...(profile ? { profile } : {}),
+      ...(Object.keys(quota).length > 0 ? { quota } : {}),
       ...(failure ? { failure } : {}),
     };
   };
@@ -100,6 +108,33 @@ async function readProfile(
   }
 }
 
+/**
+ * The quota usage of each region the pool places groups in, keyed by region; a region whose read
+ * failed is left out (its sites are then capped only by refusals) and the failure reported.
+ */
+async function readQuota(
+  deps: ObservePoolDeps,
+  spec: PoolSpec,
+  failures: AzureFailure[],
+): Promise<Record<string, QuotaRead>> {
+  const { subscriptionId } = spec.azure;
+  const regions = new Map(sitesOf(spec).map((s) => [s.region, s.location]));
+  const quota: Record<string, QuotaRead> = {};
+  for (const [region, location] of regions) {
+    try {
+      quota[region] = await sharedUsage(
+        deps.usage.memory,
+        usageKey(subscriptionId, location),
+        () => deps.containerGroups.usage(subscriptionId, location),
+        deps.usage.now,
+      );
+    } catch (e) {
+      failures.push(toFailure(e));
+    }
+  }
+  return quota;
+}
+
 /** A short, stable hash of a pool spec (the parsed document keeps its key order). */
 export function specHash(spec: PoolSpec): string {
   return createHash('sha256').update(JSON.stringify(spec)).digest('hex').slice(0, 16);
@@ -111,5 +146,6 @@ df.app.activity(ACTIVITY.observePool, {
       pools: runtime().pools,
       containerGroups: runtime().azure.containerGroups,
       trafficRouter: runtime().azure.trafficRouter,
+      usage: { memory: runtime().memory.usage, now: runtime().now },
     })(input),
 });

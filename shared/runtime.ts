@@ -10,6 +10,8 @@ import type { Settings } from './config/settings';
 import { readSettings } from './config/settings';
 import type { HealthProber } from './probe';
 import { createHttpProber } from './probe';
+import type { UsageMemory } from './watch/usage';
+import { newUsageMemory } from './watch/usage';
 
 /**
  * The composition root: configuration parsed once, and the ports built from it. The functions
@@ -29,8 +31,8 @@ export interface Runtime {
   readonly now: () => number;
   /**
    * What this app instance remembers between invocations while it stays warm (lost on a cold
-   * start, which only costs a status read or a signal): controllers seen running, and the depth
-   * readings last signalled. Per runtime, so a new app instance — or a new local stack in the
+   * start, which only costs a status read or a signal): controllers seen running, the depth
+   * readings last signalled, and the quota usage last read. Per runtime, so a new app instance — or a new local stack in the
    * same process — starts with none.
    */
   readonly memory: RuntimeMemory;
@@ -38,7 +40,7 @@ export interface Runtime {
 
 /** Fresh, empty memory for a new app instance. */
 export function newRuntimeMemory(): RuntimeMemory {
-  return { seenAlive: new Map(), lastSignalled: new Map() };
+  return { seenAlive: new Map(), lastSignalled: new Map(), usage: newUsageMemory() };
 }
 
 /** See Runtime.memory. */
@@ -47,6 +49,8 @@ export interface RuntimeMemory {
   readonly seenAlive: Map<string, number>;
   /** Pool → the depth reading last signalled to its controller. */
   readonly lastSignalled: Map<string, DepthReading>;
+  /** ACI quota usage per subscription and region, read once a minute for every pool there. */
+  readonly usage: UsageMemory;
 }
 
 /** Parts a host may bring instead of the defaults. */

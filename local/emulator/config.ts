@@ -113,6 +113,8 @@ export interface ArrivalsSeed {
 export interface EmulatorConfig {
   /** Tag whose value names a group's pool (default `surge-pool`). */
   readonly poolTag?: string;
+  /** Tag whose value names a group's site, for the placement figures (default `surge-site`). */
+  readonly siteTag?: string;
   /** Pool name → the entity its groups drain. */
   readonly pools?: Readonly<Record<string, PoolDrain>>;
   /** Images to register (reference → behaviour), on top of the built-in ones. */
@@ -365,6 +367,7 @@ export const poolDrainSchema: z.ZodType<PoolDrain> = z.strictObject({
 /** The whole EmulatorConfig (the file `npm run emulator -- --config file.json` reads). */
 export const emulatorConfigSchema: z.ZodType<EmulatorConfig> = z.strictObject({
   poolTag: z.string().min(1).optional(),
+  siteTag: z.string().min(1).optional(),
   pools: z.record(z.string(), poolDrainSchema).optional(),
   images: z.record(z.string(), imageConfigSchema).optional(),
   builtInImages: z.boolean().optional(),

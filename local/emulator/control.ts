@@ -28,7 +28,7 @@ import { rateAt } from './workload/arrivals';
 import type { QueueStats } from './workload/queue';
 import { Histogram } from './workload/histogram';
 import type { WaitStats } from './workload/histogram';
-import type { InjectedArmError, PoolUsage, RequestCounters, World } from './world';
+import type { InjectedArmError, PoolPlacement, PoolUsage, RequestCounters, World } from './world';
 import { emptyCounters } from './world';
 
 /** One group as the control API lists it. */
@@ -175,6 +175,11 @@ export class EmulatorControl {
       };
     }
     return out;
+  }
+
+  /** What each pool's creates met and what became of its groups (see PoolPlacement). */
+  placement(): Record<string, PoolPlacement> {
+    return this.world.placement(this.world.sync());
   }
 
   /** Sets (or with undefined, removes) the entity a pool's groups drain. */

@@ -163,4 +163,4 @@ export type { Distribution } from './random';
 export type { ArrivalSchedule } from './workload/arrivals';
 export type { QueueStats } from './workload/queue';
 export type { WaitStats } from './workload/histogram';
-export type { InjectedArmError, PoolUsage, RequestCounters } from './world';
+export type { InjectedArmError, PoolPlacement, PoolUsage, RequestCounters } from './world';

@@ -33,7 +33,7 @@ import { BUILT_IN_IMAGES, DEFAULT_IMAGE, ImageRegistry } from './images';
 import { Rng } from './random';
 import type { Distribution } from './random';
 import type { GroupRecord, GroupRun } from './arm/containerGroups';
-import { phaseAt, runEndAt } from './arm/containerGroups';
+import { evictedBy, phaseAt, runEndAt } from './arm/containerGroups';
 import type { GroupPhase } from './arm/containerGroups';
 import type { ProfileRecord, TargetHealth } from './arm/trafficManager';
 import { SlidingWindows, TokenBucket } from './arm/limits';
@@ -75,6 +75,23 @@ export interface PoolUsage {
   vcpuSeconds: number;
   memoryGbSeconds: number;
 }
+
+/** What a pool's creates of new groups met, and what became of the groups (placement figures). */
+export interface PoolPlacement {
+  /** PUTs of groups that did not exist (retries included: each one is a call to ACI). */
+  createCalls: number;
+  /** Refused: over a quota (a quota line, or the create rate limit), out of capacity, or else. */
+  refused: { quota: number; capacity: number; other: number };
+  /** New groups accepted, per site: the group's site tag, else its region (+ " spot"). */
+  bySite: Record<string, number>;
+  /** Accepted groups that failed for lack of capacity. */
+  capacityFailures: number;
+  /** Spot groups evicted. */
+  evictions: number;
+}
+
+/** How ACI answered a create of a new group. */
+export type CreateOutcome = 'accepted' | 'quota' | 'capacity' | 'other';
 
 /** An ARM error the control API asked to return to the next matching requests. */
 export interface InjectedArmError {
@@ -154,6 +171,8 @@ export class World {
   readonly images: ImageRegistry;
   unknownImages: 'fail' | 'allow';
   readonly poolTag: string;
+  /** The tag naming a group's site, for the placement figures. */
+  readonly siteTag: string;
   readonly pools = new Map<string, PoolDrain>();
   readonly pendingDefault: Distribution;
   readonly pendingByRegion = new Map<string, Distribution>();
@@ -185,6 +204,8 @@ export class World {
   readonly #tombstones = new Map<string, Tombstone>();
   readonly #capacity = new Map<string, CapacityProfile>();
   readonly #billing = new Map<string, PoolUsage>();
+  /** Placement figures of runs that ended, and of creates, per pool. */
+  readonly #placement = new Map<string, PoolPlacement>();
   readonly #buckets = new Map<string, TokenBucket>();
   readonly #windows = new Map<string, SlidingWindows>();
   readonly #incarnations = new Map<string, number>();
@@ -209,6 +230,7 @@ export class World {
     for (const [ref, cfg] of Object.entries(c.images ?? {})) this.images.push(ref, cfg);
     this.unknownImages = c.unknownImages ?? 'fail';
     this.poolTag = c.poolTag ?? 'surge-pool';
+    this.siteTag = c.siteTag ?? 'surge-site';
     this.pendingDefault = c.provisioning?.pending ?? DEFAULT_PENDING;
     for (const [region, r] of Object.entries(c.provisioning?.regions ?? {})) {
       if (r.pending !== undefined) this.pendingByRegion.set(regionKey(region), r.pending);
@@ -408,6 +430,7 @@ export class World {
     const run = g.run;
     if (run.stoppedAt === undefined || run.stoppedAt > at) {
       this.#bill(g, run, at);
+      this.#tallyRun(this.#placementOf(this.poolOf(g)), run, at);
       run.stoppedAt = at;
     }
     this.#capacity.delete(this.entityKeyOf(g) ?? '');
@@ -431,6 +454,43 @@ export class World {
     u.vcpuSeconds += seconds * g.cores;
     u.memoryGbSeconds += seconds * g.memoryGb;
     this.#billing.set(pool, u);
+  }
+
+  /** Counts a create of a new group of `pool` in `site`, and how ACI answered it. */
+  countCreate(pool: string, site: string, outcome: CreateOutcome): void {
+    const p = this.#placementOf(pool);
+    p.createCalls++;
+    if (outcome === 'accepted') p.bySite[site] = (p.bySite[site] ?? 0) + 1;
+    else p.refused[outcome]++;
+  }
+
+  /** The site a group is counted in: its site tag, else its region (and " spot" for Spot). */
+  siteOf(tags: Record<string, string> | undefined, region: string, spot: boolean): string {
+    return tags?.[this.siteTag] ?? `${region}${spot ? ' spot' : ''}`;
+  }
+
+  /** Placement figures per pool up to t: ended runs, plus the current runs' failures. */
+  placement(t: number): Record<string, PoolPlacement> {
+    const out: Record<string, PoolPlacement> = {};
+    for (const [pool, p] of this.#placement) out[pool] = copyPlacement(p);
+    for (const g of this.groups.values()) {
+      if (g.run.stoppedAt !== undefined) continue;
+      const pool = this.poolOf(g);
+      this.#tallyRun((out[pool] ??= emptyPlacement()), g.run, t);
+    }
+    return out;
+  }
+
+  #placementOf(pool: string): PoolPlacement {
+    let p = this.#placement.get(pool);
+    if (p === undefined) this.#placement.set(pool, (p = emptyPlacement()));
+    return p;
+  }
+
+  /** Counts a run's capacity failure or eviction, if it happened by t. */
+  #tallyRun(p: PoolPlacement, run: GroupRun, t: number): void {
+    if (run.failure?.beforePull && run.endAt <= t) p.capacityFailures++;
+    if (evictedBy(run, t)) p.evictions++;
   }
 
   /** Usage per pool up to t: closed runs plus the running ones. */
@@ -758,6 +818,20 @@ export class World {
     const targets = e.kind === 'topic' ? [...e.subscriptions.values()] : [e];
     for (const target of targets) target.queue?.add(now, now, count);
   }
+}
+
+function emptyPlacement(): PoolPlacement {
+  return {
+    createCalls: 0,
+    refused: { quota: 0, capacity: 0, other: 0 },
+    bySite: {},
+    capacityFailures: 0,
+    evictions: 0,
+  };
+}
+
+function copyPlacement(p: PoolPlacement): PoolPlacement {
+  return { ...p, refused: { ...p.refused }, bySite: { ...p.bySite } };
 }
 
 function emptyUsage(): PoolUsage {

@@ -4,7 +4,7 @@
  * written in a fixed order, so the same scenario and seed give a byte-identical report.
  */
 import type { EngineCounters } from '../durable/scheduling';
-import type { Emulator } from '../emulator';
+import type { Emulator, PoolPlacement } from '../emulator';
 import type { StatusDecision } from '../../shared/controller/status';
 import type { AzureCalls } from './attribution';
 import { SHARED, noCalls } from './attribution';
@@ -12,6 +12,7 @@ import type {
   BurstReport,
   DecisionReport,
   EventOutcome,
+  PlacementReport,
   PoolReport,
   Report,
   RolloutReport,
@@ -109,8 +110,30 @@ function poolReport(inputs: ReportInputs, track: PoolTrack): PoolReport {
     },
     usage: priced(phases[name]?.usage, inputs.scenario.prices),
     azure: { ...noCalls(), ...inputs.calls.get(name) },
+    placement: placementOf(inputs.emulator.control.placement()[name]),
     decisions: decisionsOf([...track.decisions.values()]),
     rollouts: rolloutsOf(inputs, track),
+  };
+}
+
+/** The pool's placement figures, keys in a fixed order (see PlacementReport). */
+function placementOf(p: PoolPlacement | undefined): PlacementReport {
+  const created = Object.values(p?.bySite ?? {}).reduce((n, c) => n + c, 0);
+  const calls = p?.createCalls ?? 0;
+  const bySite: Record<string, number> = {};
+  for (const site of Object.keys(p?.bySite ?? {}).sort()) bySite[site] = p?.bySite[site] ?? 0;
+  return {
+    createCalls: calls,
+    groupsCreated: created,
+    createCallsPerGroup: created > 0 ? round(calls / created) : null,
+    refused: {
+      quota: p?.refused.quota ?? 0,
+      capacity: p?.refused.capacity ?? 0,
+      other: p?.refused.other ?? 0,
+    },
+    bySite,
+    capacityFailures: p?.capacityFailures ?? 0,
+    evictions: p?.evictions ?? 0,
   };
 }
 

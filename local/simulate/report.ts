@@ -76,6 +76,23 @@ export interface MessagesReport {
   readonly backlogAtEnd: number;
 }
 
+/**
+ * Where a pool's groups went and what its creates met, as the emulator saw them: create calls
+ * for new groups (retries included) against the groups ARM accepted, refusals by reason, groups
+ * by site, and groups lost after acceptance (failed for capacity, evicted).
+ */
+export interface PlacementReport {
+  readonly createCalls: number;
+  readonly groupsCreated: number;
+  /** createCalls / groupsCreated; 1 when no create was refused (null when none was sent). */
+  readonly createCallsPerGroup: number | null;
+  readonly refused: { readonly quota: number; readonly capacity: number; readonly other: number };
+  /** Groups accepted per site (the surge-site tag), in name order. */
+  readonly bySite: Readonly<Record<string, number>>;
+  readonly capacityFailures: number;
+  readonly evictions: number;
+}
+
 /** Everything about one pool. */
 export interface PoolReport {
   readonly pool: string;
@@ -89,6 +106,7 @@ export interface PoolReport {
   readonly groups: GroupsReport;
   readonly usage: UsageReport;
   readonly azure: AzureCalls;
+  readonly placement: PlacementReport;
   readonly decisions: DecisionReport;
   readonly rollouts: readonly RolloutReport[];
 }
@@ -222,6 +240,7 @@ export function formatReport(report: Report): string {
     ...poolsTable(report),
     ...burstsTable(report),
     ...rolloutsTable(report),
+    ...placementTable(report),
     ...azureTable(report),
     ...eventLines(report),
     '',
@@ -305,6 +324,44 @@ function rolloutsTable(report: Report): string[] {
         r.startedAtSeconds === null ? '–' : duration(r.startedAtSeconds),
         r.durationSeconds === null ? '–' : duration(r.durationSeconds),
         r.reason ?? '',
+      ]),
+    ),
+  ];
+}
+
+/** Where the groups went and what the creates met: one row per pool. */
+function placementTable(report: Report): string[] {
+  const sites = (p: PlacementReport) =>
+    Object.entries(p.bySite)
+      .map(([site, n]) => `${site} ${n}`)
+      .join(', ') || '–';
+  return [
+    '',
+    'Placement (create calls for new groups; groups accepted by site; lost after acceptance):',
+    ...table(
+      [
+        '  pool',
+        'calls',
+        'groups',
+        'calls/group',
+        'refused quota',
+        'capacity',
+        'other',
+        'failed (capacity)',
+        'evicted',
+        'by site',
+      ],
+      report.pools.map(({ pool, placement: p }) => [
+        `  ${pool}`,
+        String(p.createCalls),
+        String(p.groupsCreated),
+        num(p.createCallsPerGroup, 2),
+        String(p.refused.quota),
+        String(p.refused.capacity),
+        String(p.refused.other),
+        String(p.capacityFailures),
+        String(p.evictions),
+        sites(p),
       ]),
     ),
   ];

@@ -192,8 +192,54 @@ const serviceBus = z
 const azure = z.strictObject({
   subscriptionId: z.uuid().describe('Subscription where the groups run'),
   resourceGroup: z.string().min(1).max(90).describe('Resource group where the groups run'),
-  location: z.string().min(1).describe('Azure region, e.g. westeurope'),
+  location: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Azure region, e.g. westeurope: the one site, when placements is not set'),
 });
+
+const subnetId = z
+  .string()
+  .regex(
+    /^\/subscriptions\/[^/]+\/resource[gG]roups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i,
+    'must be a subnet resource id (…/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet})',
+  );
+
+const placement = z
+  .strictObject({
+    location: z.string().min(1).describe('Azure region of the site, e.g. westeurope'),
+    zones: z
+      .array(z.enum(['1', '2', '3']))
+      .min(1)
+      .max(3)
+      .optional()
+      .describe(
+        'Availability zones the site spreads its groups over, evenly (skew at most one); default: none',
+      ),
+    priority: z
+      .enum(['Regular', 'Spot'])
+      .default('Regular')
+      .describe(
+        'Regular, or Spot: cheaper, may be evicted, no inbound connectivity (queue workers only)',
+      ),
+    maxGroups: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .optional()
+      .describe('Most groups of the pool in this site (groups); default: only the pool’s cap'),
+    subnetId: subnetId
+      .optional()
+      .describe(
+        'Delegated subnet of the region’s virtual network: groups get private IPs, no public DNS',
+      ),
+  })
+  .refine((p) => new Set(p.zones ?? []).size === (p.zones ?? []).length, {
+    message: 'a zone is listed twice',
+    path: ['zones'],
+  });
 
 const drainScaling = z
   .strictObject({
@@ -488,11 +534,85 @@ export const poolSchema = z
     trafficManager: trafficManager.optional(),
     follow: follow.optional(),
     rollout,
+    placements: z
+      .array(placement)
+      .min(1)
+      .max(10)
+      .optional()
+      .describe(
+        'Sites where the groups may run, in order of preference; default: one Regular site in azure.location',
+      ),
+    placementStrategy: z
+      .enum(['fill', 'spread'])
+      .default('fill')
+      .describe(
+        'fill: the first site until its cap, quota or capacity runs out, then the next; spread: balance the groups across the sites',
+      ),
   })
   .refine((p) => p.minGroups <= p.maxGroups, {
     message: 'minGroups must not exceed maxGroups',
     path: ['minGroups'],
+  })
+  .superRefine(placementProblems);
+
+/**
+ * Sites a pool cannot use, named by field: a site is given twice, or not at all (neither
+ * azure.location nor placements, or both); a Spot site for groups with public ports (Spot takes
+ * no inbound connection) or behind Traffic Manager; a subnet site behind Traffic Manager (its
+ * endpoints need public addresses) or with `group.publicDns: true` (a subnet gives private IPs).
+ */
+function placementProblems(
+  p: {
+    azure: { location?: string | undefined };
+    placements?: readonly z.output<typeof placement>[] | undefined;
+    group: { containers: readonly { ports: readonly number[] }[]; publicDns?: boolean | undefined };
+    trafficManager?: unknown;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: (string | number)[], message: string) =>
+    ctx.addIssue({ code: 'custom', path, message });
+  if ((p.azure.location === undefined) === (p.placements === undefined)) {
+    issue(
+      ['placements'],
+      'set azure.location (one site) or placements (several), not both or neither',
+    );
+    return;
+  }
+  const hasPorts = p.group.containers.some((c) => c.ports.length > 0);
+  const seen = new Map<string, number>();
+  (p.placements ?? []).forEach((site, i) => {
+    const key = `${site.location.replace(/\s+/g, '').toLowerCase()}|${site.priority}|${site.subnetId ?? ''}`;
+    const first = seen.get(key);
+    if (first !== undefined) issue(['placements', i], `the same site as placements[${first}]`);
+    seen.set(key, i);
+    const publicIp = site.subnetId === undefined && (p.group.publicDns ?? hasPorts);
+    if (site.priority === 'Spot' && publicIp) {
+      issue(
+        ['placements', i, 'priority'],
+        'a Spot site takes no inbound connection, and the groups have public ports',
+      );
+    }
+    if (site.priority === 'Spot' && p.trafficManager !== undefined) {
+      issue(
+        ['placements', i, 'priority'],
+        'a pool behind Traffic Manager needs public endpoints, which Spot groups cannot have',
+      );
+    }
+    if (site.subnetId !== undefined && p.trafficManager !== undefined) {
+      issue(
+        ['placements', i, 'subnetId'],
+        'a pool behind Traffic Manager needs public endpoints, and a subnet gives private IPs',
+      );
+    }
+    if (site.subnetId !== undefined && p.group.publicDns === true) {
+      issue(
+        ['placements', i, 'subnetId'],
+        'group.publicDns asks for a public IP, and a subnet gives private IPs',
+      );
+    }
   });
+}
 
 /** The whole pools document. */
 export const poolsDocumentSchema = z.strictObject({
@@ -512,6 +632,8 @@ export type KedaScaling = z.output<typeof kedaScaling>;
 export type HpaRules = KedaScaling['scaleUp'];
 /** Controller pacing knobs. */
 export type ControllerSpec = PoolSpec['controller'];
+/** One site of a pool, as written (defaults filled in). */
+export type Placement = NonNullable<PoolSpec['placements']>[number];
 /** The group template. */
 export type GroupTemplate = PoolSpec['group'];
 /** A reference to an app setting holding a secret. */

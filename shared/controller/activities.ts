@@ -1,7 +1,9 @@
 import type { AzureFailure } from '../azure/errors';
 import type { GroupSnapshot, ProfileSnapshot } from '../azure/ports';
 import type { PoolSpec } from '../config/poolSpec';
+import type { SiteChoice } from '../policy/placement';
 import type { PoolVersion } from '../policy/version';
+import type { QuotaRead } from '../watch/usage';
 import type { DepthReading } from './signal';
 
 /**
@@ -50,6 +52,8 @@ export type ObservePoolResult =
       readonly instanceViewsRead: readonly string[];
       /** The pool's Traffic Manager profile, when it has one and it could be read. */
       readonly profile?: ProfileSnapshot;
+      /** ACI quota usage of the regions of the pool's sites (by region), those that could be read. */
+      readonly quota?: Readonly<Record<string, QuotaRead>>;
       readonly failure?: AzureFailure;
     };
 
@@ -73,6 +77,11 @@ export interface CreateGroupInput {
   readonly version: PoolVersion;
   /** ISO time written to the surge-created tag. */
   readonly createdAt: string;
+  /**
+   * Where the group runs (written as the surge-site tag). Absent in a create scheduled by a
+   * Surge from before sites: the pool's first site.
+   */
+  readonly site?: SiteChoice;
 }
 
 /** Input of deleteGroup. */
@@ -81,6 +90,11 @@ export interface DeleteGroupInput {
   readonly name: string;
   /** Why, for the log: "scale-in", "failed: …", "foreign". */
   readonly reason: string;
+  /**
+   * The quota the delete frees (one group, and its cores in the region), so pools placing groups
+   * before the next usage read may use it; absent for a group whose site is unknown.
+   */
+  readonly frees?: { readonly location: string; readonly cores: number; readonly spot: boolean };
 }
 
 /** Result of createGroup and deleteGroup: accepted by ARM, or why not. */

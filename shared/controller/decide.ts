@@ -2,6 +2,8 @@ import type { Observation } from './activities';
 import type { Look } from './fleet';
 import { listFailure, observeFleet, sighted } from './fleet';
 import { decisionOf, withDecision, withError, withErrors, withLastDecision } from './log';
+import type { PlacementOutcome } from './placement';
+import { learnSites, placeGroups } from './placement';
 import type { ControllerAction, Planned } from './plan';
 import { holdPlan, planWrites } from './plan';
 import type { ScaleOutcome } from './scale';
@@ -22,7 +24,7 @@ export interface Decided {
 
 /**
  * Decides, purely, from the state, what observePool saw and what woke the controller: the stages
- * in the order data flows — signals, fleet, versions, scale, plan — each owning its slice of the
+ * in the order data flows — signals, fleet, versions, scale, placement, plan — each owning its slice of the
  * state (docs/architecture.md). Scale-out is immediate on any trigger; scale-in waits for the
  * scale-in tick and for a rollout; failed groups are replaced and foreign ones deleted on every
  * look; a paused pool changes nothing; repeated failures back creates off.
@@ -59,14 +61,16 @@ export function decide(
     backoff: seen.fleet.backoff,
     versions,
   });
-  const planned = planWrites(state.plan, look, { versions, scale });
-  const decision = decisionFor(look, versions, scale, planned);
+  const placement = placeGroups(state.placement, look, { scale, versions });
+  const planned = planWrites(state.plan, look, { versions, scale, placement });
+  const decision = decisionFor(look, versions, scale, placement, planned);
   return {
     state: {
       ...looked,
       signals: acted,
       versions: versions.versions,
       scale: scale.scale,
+      placement: placement.placement,
       plan: planned.plan,
       log: withDecision(looked.log, decision, planned.actions.length > 0),
     },
@@ -80,6 +84,7 @@ function decisionFor(
   { view, trigger, now }: Look,
   versions: VersionsOutcome,
   scale: ScaleOutcome,
+  placement: PlacementOutcome,
   planned: Planned,
 ): Decision {
   return decisionOf({
@@ -91,12 +96,17 @@ function decisionFor(
     failed: view.counts.failed,
     creates: planned.creates,
     deletes: planned.deletes,
-    reason: [scale.reason, ...versions.notes, ...scale.holds].join('; '),
+    reason: [scale.reason, ...versions.notes, ...scale.holds, ...heldOf(placement)].join('; '),
   });
 }
 
-/** A paused pool: observed and reported, never changed. */
-function holdPaused(state: LookedState, { view, trigger, now }: Look): Decided {
+function heldOf(placement: PlacementOutcome): string[] {
+  return placement.held !== undefined ? [placement.held] : [];
+}
+
+/** A paused pool: observed and reported (what its groups taught included), never changed. */
+function holdPaused(state: LookedState, look: Look): Decided {
+  const { view, trigger, now } = look;
   const { running, pending, failed } = view.counts;
   const live = running + pending;
   const decision = decisionOf({
@@ -114,6 +124,7 @@ function holdPaused(state: LookedState, { view, trigger, now }: Look): Decided {
     state: {
       ...state,
       scale: holdScale(state.scale, live),
+      placement: learnSites(state.placement, look),
       plan: holdPlan(state.plan, view),
       log: withLastDecision(state.log, decision),
     },

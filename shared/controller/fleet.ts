@@ -4,6 +4,8 @@ import { bumpBackoff, noBackoff } from '../policy/backoff';
 import type { Backoff } from '../policy/backoff';
 import type { ForeignGroup, HealthRecord, PoolGroup } from '../policy/groups';
 import { classifyGroups, healthRecord, isLive } from '../policy/groups';
+import { sitesOf } from '../policy/placement';
+import type { QuotaRead } from '../watch/usage';
 import type { Observation, ObservePoolResult } from './activities';
 import type { Trigger } from './signal';
 import type { FleetSlice, GroupCounts, ObservedFleet, StatusError } from './state';
@@ -42,6 +44,20 @@ export interface FleetView {
   readonly counts: GroupCounts;
   /** Failed reads and failed groups, for the status log. */
   readonly errors: readonly StatusError[];
+  /** ACI quota usage by region, for the regions whose usage could be read. */
+  readonly quota: Readonly<Record<string, QuotaRead>>;
+  /** What the groups taught about their sites since the last look (the placement stage keeps it). */
+  readonly siteLessons: readonly SiteLesson[];
+}
+
+/**
+ * A site's group started (the site has capacity), failed for capacity (it has none for now), or
+ * was evicted (its Spot capacity was reclaimed).
+ */
+export interface SiteLesson {
+  readonly site: string;
+  readonly kind: 'started' | 'capacity' | 'evicted';
+  readonly reason: string;
 }
 
 /**
@@ -89,6 +105,7 @@ export function observeFleet(
     fleet.health,
     spec.controller,
     now,
+    sitesOf(spec),
   );
   const profile = spec.trafficManager ? observation.profile : undefined;
   const lessons = learnFromGroups(fleet, groups, new Set(observation.instanceViewsRead), now);
@@ -111,6 +128,8 @@ export function observeFleet(
     startups: lessons.startups,
     counts: countsOf(groups, foreign.length),
     errors: [...readFailure, ...lessons.errors],
+    quota: observation.quota ?? {},
+    siteLessons: lessons.sites,
   };
   const retireMs = retireTime(spec, next.dnsTtlSeconds);
   return { fleet: next, look: { spec, trigger, now, view, retireMs } };
@@ -129,7 +148,8 @@ function retireTime(spec: PoolSpec, dnsTtlSeconds: number | undefined): number {
  * Health bookkeeping, group by group in list order: a group seen pending and now running gives a
  * clean create→running measurement (one already running when first seen may have restarted
  * since, which would overstate start-up) and resets the backoff; a group that failed since the
- * last look raises it and is reported.
+ * last look is reported and raises the backoff — the pool's, or for a failure of capacity
+ * (evictions included) in a site of the pool, that site's (another site may have capacity).
  */
 function learnFromGroups(
   fleet: ObservedFleet,
@@ -141,25 +161,33 @@ function learnFromGroups(
   backoff: Backoff;
   startups: number[];
   errors: StatusError[];
+  sites: SiteLesson[];
 } {
   let backoff = fleet.backoff;
   const health: Record<string, HealthRecord> = {};
   const startups: number[] = [];
   const errors: StatusError[] = [];
+  const sites: SiteLesson[] = [];
   for (const g of groups) {
     const previous = fleet.health[g.name];
     health[g.name] = healthRecord(g, viewsRead.has(g.name), previous, now);
     if (g.phase === 'running' && previous?.phase === 'pending') {
       if (g.runningSince !== undefined) startups.push((g.runningSince - g.createdAt) / 1000);
       backoff = noBackoff;
+      if (g.site !== undefined)
+        sites.push({ site: g.site, kind: 'started', reason: `${g.name} started` });
     }
     if (g.phase === 'failed' && previous?.phase !== 'failed') {
-      backoff = bumpBackoff(backoff, fleet.spec.controller, now);
+      const reason = g.reason ?? 'failed';
+      if (g.capacityFailure && g.site !== undefined) {
+        const lesson = g.evicted ? 'evicted' : 'capacity';
+        sites.push({ site: g.site, kind: lesson, reason: `${g.name}: ${reason}` });
+      } else backoff = bumpBackoff(backoff, fleet.spec.controller, now);
       const kind = g.capacityFailure ? 'capacity' : 'groupFailed';
-      errors.push({ at: now, during: `group ${g.name}`, kind, message: g.reason ?? 'failed' });
+      errors.push({ at: now, during: `group ${g.name}`, kind, message: reason });
     }
   }
-  return { health, backoff, startups, errors };
+  return { health, backoff, startups, errors, sites };
 }
 
 /** The groups counted by phase, and the live ones by version. */
@@ -173,6 +201,7 @@ function countsOf(groups: readonly PoolGroup[], foreign: number): GroupCounts {
     deleting: groups.filter((g) => g.phase === 'deleting').length,
     foreign,
     byVersion: versionsOf(live),
+    bySite: sitesOfLive(live),
   };
 }
 
@@ -181,6 +210,19 @@ export function versionsOf(live: readonly PoolGroup[]): Record<string, number> {
   const byVersion: Record<string, number> = {};
   for (const g of live) byVersion[g.versionId] = (byVersion[g.versionId] ?? 0) + 1;
   return byVersion;
+}
+
+/** Key under which groups of a site no longer in the spec are counted. */
+export const REMOVED_SITE = '(removed)';
+
+/** Live groups per site key. */
+export function sitesOfLive(live: readonly PoolGroup[]): Record<string, number> {
+  const bySite: Record<string, number> = {};
+  for (const g of live) {
+    const key = g.site ?? REMOVED_SITE;
+    bySite[key] = (bySite[key] ?? 0) + 1;
+  }
+  return bySite;
 }
 
 /** The fleet slice after ARM refused a create: one more failure in a row. */

@@ -1,5 +1,8 @@
+import type { AzureFailure } from '../azure/errors';
 import type { PoolSpec } from '../config/poolSpec';
 import type { PoolGroup } from '../policy/groups';
+import type { SiteChoice } from '../policy/placement';
+import { sitesOf } from '../policy/placement';
 import { isLive } from '../policy/groups';
 import type { PoolVersion } from '../policy/version';
 import { freeNames } from '../policy/version';
@@ -14,15 +17,17 @@ import type {
 } from './activities';
 import { planEndpoints } from './endpoints';
 import type { FleetView, Look } from './fleet';
-import { refusedCreate, versionsOf } from './fleet';
+import { REMOVED_SITE, refusedCreate, sitesOfLive, versionsOf } from './fleet';
 import { withError } from './log';
 import { targetShare } from './rollout';
 import type { ScaleOutcome } from './scale';
+import type { PlacementOutcome } from './placement';
+import { coresOf, refusedIn } from './placement';
 import type { GroupCounts, LookedState, PlanSlice } from './state';
 import type { VersionsOutcome } from './versions';
 
 /**
- * Stage 5, plan: the writes that take the pool from what the look saw to what the stages above
+ * Stage 6, plan: the writes that take the pool from what the look saw to what the stages above
  * decided — deletes first (they free quota for the creates), then creates, HTTP probes and
  * Traffic Manager endpoint changes — and what they leave to follow up: groups retiring (traffic
  * off, deleted once DNS has moved on), probe answers, and the counts as planned.
@@ -40,6 +45,7 @@ export type ControllerAction =
 export interface PlanInput {
   readonly versions: VersionsOutcome;
   readonly scale: ScaleOutcome;
+  readonly placement: PlacementOutcome;
 }
 
 /** The writes, and the slice they leave. */
@@ -84,24 +90,49 @@ export function planWrites(plan: PlanSlice, look: Look, input: PlanInput): Plann
   };
 }
 
-/** Deletes in the order they are planned, each group at most once. */
+/** Deletes in the order they are planned, each group at most once, with the quota each frees. */
 class Deletes {
   readonly list: DeleteGroupInput[] = [];
   readonly #names = new Set<string>();
-  constructor(private readonly pool: string) {}
+  readonly #frees: (name: string) => DeleteGroupInput['frees'];
+  constructor(
+    private readonly pool: string,
+    look: Look,
+  ) {
+    this.#frees = quotaFreed(look);
+  }
   add(name: string, reason: string): void {
     if (this.#names.has(name)) return;
     this.#names.add(name);
-    this.list.push({ pool: this.pool, name, reason });
+    const frees = this.#frees(name);
+    this.list.push({ pool: this.pool, name, reason, ...(frees ? { frees } : {}) });
   }
   has(name: string): boolean {
     return this.#names.has(name);
   }
 }
 
+/**
+ * The quota a group's delete frees, by name: one container group in its site's region, and its
+ * cores unless it failed (a failed or evicted group no longer holds any). Undefined for a group
+ * whose site is unknown (foreign, or of a site removed from the spec).
+ */
+function quotaFreed({ spec, view }: Look): (name: string) => DeleteGroupInput['frees'] {
+  const sites = new Map(sitesOf(spec).map((s) => [s.key, s]));
+  const groups = new Map(view.groups.map((g) => [g.name, g]));
+  return (name) => {
+    const g = groups.get(name);
+    const site = g?.site === undefined ? undefined : sites.get(g.site);
+    if (g === undefined || site === undefined) return undefined;
+    const cores = g.phase === 'failed' ? 0 : coresOf(spec);
+    return { location: site.location, cores, spot: site.priority === 'Spot' };
+  };
+}
+
 /** Deletes that do not wait for anything: foreign groups, failed ones, doomed versions. */
-function plannedDeletes({ spec, view }: Look, versions: VersionsOutcome): Deletes {
-  const deletes = new Deletes(spec.name);
+function plannedDeletes(look: Look, versions: VersionsOutcome): Deletes {
+  const { spec, view } = look;
+  const deletes = new Deletes(spec.name, look);
   for (const f of view.foreign) deletes.add(f.name, `foreign: ${f.reason}`);
   for (const g of view.groups) {
     if (g.phase === 'failed') deletes.add(g.name, `failed: ${g.reason ?? 'unknown'}`);
@@ -118,23 +149,20 @@ function plannedDeletes({ spec, view }: Look, versions: VersionsOutcome): Delete
   return deletes;
 }
 
-/** Creates: the stable version's, then the rollout's (both held by a failure backoff). */
+/** Creates where the placement stage put them: the stable version's, then the rollout's. */
 function plannedCreates(
   { spec, view, now }: Look,
-  { versions, scale }: PlanInput,
+  { versions, placement }: PlanInput,
 ): ControllerAction[] {
   const createdAt = new Date(now).toISOString();
-  const create = (version: PoolVersion, count: number): ControllerAction[] =>
-    freeNames(spec.name, version.id, view.listed, count).map((name) => ({
+  const create = (version: PoolVersion, sites: readonly SiteChoice[]): ControllerAction[] =>
+    freeNames(spec.name, version.id, view.listed, sites.length).map((name, i) => ({
       kind: 'create',
-      input: { pool: spec.name, name, version, createdAt },
+      input: { pool: spec.name, name, version, createdAt, site: sites[i] as SiteChoice },
     }));
   const rollout = versions.versions.rollout;
-  const rolloutCreates =
-    rollout && versions.step.creates > 0 && !scale.backedOff
-      ? create(rollout.target, versions.step.creates)
-      : [];
-  return [...create(versions.stable, scale.creates), ...rolloutCreates];
+  const rolloutCreates = rollout ? create(rollout.target, placement.rollout) : [];
+  return [...create(versions.stable, placement.stable), ...rolloutCreates];
 }
 
 /** HTTP probes of the rollout's running targets that have an address. */
@@ -183,9 +211,12 @@ function plannedCounts(
   const survivors = view.groups.filter((g: PoolGroup) => isLive(g) && !deleted.has(g.name));
   const running = survivors.filter((g) => g.phase === 'running').length;
   const byVersion = versionsOf(survivors);
+  const bySite = sitesOfLive(survivors);
   for (const c of creates) {
-    if (c.kind === 'create')
-      byVersion[c.input.version.id] = (byVersion[c.input.version.id] ?? 0) + 1;
+    if (c.kind !== 'create') continue;
+    byVersion[c.input.version.id] = (byVersion[c.input.version.id] ?? 0) + 1;
+    const site = c.input.site?.site ?? REMOVED_SITE;
+    bySite[site] = (bySite[site] ?? 0) + 1;
   }
   return {
     running,
@@ -194,6 +225,7 @@ function plannedCounts(
     deleting: view.counts.deleting + deleted.size,
     foreign: 0,
     byVersion,
+    bySite,
   };
 }
 
@@ -204,8 +236,9 @@ export function holdPlan(plan: PlanSlice, view: FleetView): PlanSlice {
 
 /**
  * Folds the results of a wave into the state: probe answers are kept for the health check;
- * failed writes are shown in the status, and a refused create backs creates off and is taken
- * back out of the planned counts.
+ * failed writes are shown in the status, and a refused create is taken back out of the planned
+ * counts and closes its site (a quota or capacity refusal: another site may take the create at
+ * once) or backs the pool's creates off (any other refusal).
  */
 export function recordResults(
   state: LookedState,
@@ -228,25 +261,52 @@ export function recordResults(
     if (!('failure' in result)) return;
     const during = `${action.kind} ${action.input.name}`;
     next = { ...next, log: withError(next.log, { at: now, during, ...result.failure }) };
-    if (action.kind === 'create') {
-      next = {
-        ...next,
-        fleet: refusedCreate(next.fleet, now),
-        plan: { ...next.plan, counts: withoutCreate(next.plan.counts, action.input.version.id) },
-      };
-    }
+    if (action.kind === 'create') next = withRefusedCreate(next, action.input, result.failure, now);
   });
   return next;
 }
 
+/** The state after ARM refused a create (see recordResults). */
+function withRefusedCreate(
+  state: LookedState,
+  input: CreateGroupInput,
+  failure: AzureFailure,
+  now: number,
+): LookedState {
+  const site = input.site?.site;
+  const { kind, message } = failure;
+  const plan = { ...state.plan, counts: withoutCreate(state.plan.counts, input) };
+  if (site !== undefined && (kind === 'quota' || kind === 'capacity')) {
+    const spec = state.fleet.spec;
+    return {
+      ...state,
+      placement: refusedIn(state.placement, site, { kind, message }, spec, now),
+      plan,
+    };
+  }
+  return { ...state, fleet: refusedCreate(state.fleet, now), plan };
+}
+
 /** Takes a create that ARM refused back out of the planned counts. */
-function withoutCreate(counts: GroupCounts | undefined, version: string): GroupCounts | undefined {
+function withoutCreate(
+  counts: GroupCounts | undefined,
+  input: CreateGroupInput,
+): GroupCounts | undefined {
   if (!counts) return counts;
-  const left = (counts.byVersion[version] ?? 1) - 1;
-  const { [version]: _refused, ...others } = counts.byVersion;
   return {
     ...counts,
     pending: Math.max(0, counts.pending - 1),
-    byVersion: left > 0 ? { ...others, [version]: left } : others,
+    byVersion: minusOne(counts.byVersion, input.version.id),
+    bySite: minusOne(counts.bySite, input.site?.site ?? REMOVED_SITE),
   };
+}
+
+/** The counts with one less under `key` (and without the key once none is left). */
+function minusOne(
+  counts: Readonly<Record<string, number>>,
+  key: string,
+): Readonly<Record<string, number>> {
+  const left = (counts[key] ?? 1) - 1;
+  const { [key]: _gone, ...others } = counts;
+  return left > 0 ? { ...others, [key]: left } : others;
 }

@@ -39,6 +39,7 @@ export function restoreState(pool: string, stored: unknown): ControllerState {
       fleet: s.fleet ?? initial.fleet,
       versions: { ...initial.versions, ...s.versions },
       scale: { ...initial.scale, ...s.scale },
+      placement: { ...initial.placement, ...s.placement },
       plan: { ...initial.plan, ...s.plan },
       log: { ...initial.log, ...s.log },
     };
@@ -106,6 +107,7 @@ function fromFlat(s: FlatState & { readonly pool: string }): ControllerState {
       keda: s.keda ?? initial.scale.keda,
       desired: s.desired,
     }),
+    placement: initial.placement,
     plan: defined({ counts: s.counts, retiring: s.retiring ?? [], probes: s.probes ?? {} }),
     log: defined({
       lastDecision: s.lastDecision,

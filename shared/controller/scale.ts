@@ -6,6 +6,8 @@ import { drainDecide, observeDepth, observeStartup } from '../policy/drain';
 import type { PoolGroup } from '../policy/groups';
 import { isLive } from '../policy/groups';
 import { kedaDecide, recordKedaScale } from '../policy/keda';
+import { sitesOf } from '../policy/placement';
+import type { VictimPlacement } from '../policy/victims';
 import { pickVictims } from '../policy/victims';
 import type { Look } from './fleet';
 import type { DepthReading } from './signal';
@@ -141,7 +143,9 @@ export function scaleTo(scale: ScaleSlice, look: Look, input: ScaleInput): Scale
     holds.push(`creates held until ${until} after ${backoff.failures} failure(s)`);
   }
   const victims =
-    desired < live.length ? pickVictims(live, versions.stable.id, live.length - desired) : [];
+    desired < live.length
+      ? pickVictims(live, versions.stable.id, live.length - desired, victimPlacement(spec))
+      : [];
   const creates = backedOff || desired <= live.length ? 0 : desired - live.length;
   let keda = target.scale.keda;
   if (spec.scaling.mode === 'keda' && (creates > 0 || victims.length > 0)) {
@@ -158,6 +162,17 @@ export function scaleTo(scale: ScaleSlice, look: Look, input: ScaleInput): Scale
     backedOff,
     live: live.length,
     running: live.filter((g) => g.phase === 'running').length,
+  };
+}
+
+/** The sites scale-in weighs, for a pool with more than one (one site: by version and age only). */
+function victimPlacement(spec: PoolSpec): VictimPlacement | undefined {
+  const sites = sitesOf(spec);
+  if (sites.length < 2) return undefined;
+  const byKey = new Map(sites.map((s) => [s.key, s]));
+  return {
+    strategy: spec.placementStrategy,
+    siteOf: (key) => (key === undefined ? undefined : byKey.get(key)),
   };
 }
 

@@ -12,7 +12,8 @@ import type { DepthReading, Push, Trigger } from './signal';
 
 /**
  * Everything a controller carries from one iteration to the next and across continueAsNew, in
- * one slice per stage of `decide` (signals → fleet → versions → scale → plan, then the log).
+ * one slice per stage of `decide` (signals → fleet → versions → scale → placement → plan, then
+ * the log).
  * Each slice is written only by its stage's module; the others read it. Plain JSON: the state
  * travels through orchestration history.
  */
@@ -22,6 +23,7 @@ export interface ControllerState {
   readonly fleet: FleetSlice;
   readonly versions: VersionsSlice;
   readonly scale: ScaleSlice;
+  readonly placement: PlacementSlice;
   readonly plan: PlanSlice;
   readonly log: LogSlice;
 }
@@ -88,6 +90,23 @@ export interface ScaleSlice {
   readonly desired?: number;
 }
 
+/** What the controller knows of the pool's sites (placement.ts), by site key. */
+export interface PlacementSlice {
+  readonly sites: Readonly<Record<string, SiteHealth>>;
+}
+
+/** One site's health. */
+export interface SiteHealth {
+  /** A quota refused a create here: no more until a usage read sent after `since` shows room. */
+  readonly full?: { readonly since: number; readonly line: string };
+  /** Capacity refusals, capacity failures and evictions in a row, and no creates before `until`. */
+  readonly backoff: Backoff;
+  /** When a group of the site was last evicted (ms): evictions closer than the backoff cap repeat. */
+  readonly lastEviction?: number;
+  /** The last refusal or failure, in Azure's words. */
+  readonly last?: string;
+}
+
 /** What the writes left to follow up (plan.ts). */
 export interface PlanSlice {
   /** The pool's groups as planned by the last look (the writes being sent), for status and pacing. */
@@ -141,6 +160,8 @@ export interface GroupCounts {
   readonly foreign: number;
   /** Live (pending + running) groups per version id. */
   readonly byVersion: Readonly<Record<string, number>>;
+  /** Live groups per site key (placements; one key for a pool in azure.location). */
+  readonly bySite: Readonly<Record<string, number>>;
 }
 
 /** A rollout in progress: bring the target version up, shift traffic, retire the old groups. */
@@ -200,6 +221,7 @@ export function initialState(pool: string): ControllerState {
     fleet: { observed: false },
     versions: { badVersions: [], seenPushes: [] },
     scale: { drain: emptyDrainMemory, keda: emptyKedaMemory },
+    placement: { sites: {} },
     plan: { retiring: [], probes: {} },
     log: { decisions: [], errors: [] },
   };

@@ -1,4 +1,5 @@
 import { startupOf, throughputOf } from '../policy/drain';
+import { sitesOf } from '../policy/placement';
 import type {
   ControllerState,
   Decision,
@@ -39,6 +40,8 @@ export interface PoolStatus {
     readonly learned: { readonly throughput: boolean; readonly startup: boolean };
   } | null;
   readonly backoffUntil: string | null;
+  /** The pool's sites in order of preference: live groups, and whether each takes creates. */
+  readonly sites: readonly SiteStatus[];
   /** The rollout in progress, if any. */
   readonly rollout: {
     readonly target: string;
@@ -68,6 +71,23 @@ export interface PoolStatus {
   readonly recentDecisions: readonly StatusDecision[];
   readonly errors: readonly (Omit<StatusError, 'at'> & { readonly at: string })[];
   readonly observedAt: string | null;
+}
+
+/** One site of the pool, as the status shows it. */
+export interface SiteStatus {
+  readonly site: string;
+  readonly location: string;
+  readonly priority: 'Regular' | 'Spot';
+  readonly zones: readonly string[];
+  readonly subnet: boolean;
+  readonly maxGroups: number | null;
+  /** Live groups in the site, as planned. */
+  readonly groups: number;
+  /** open; full (a quota refused a create, until usage shows room); unavailable (capacity, until). */
+  readonly state: 'open' | 'full' | 'unavailable';
+  readonly until: string | null;
+  /** The last refusal or failure in the site, in Azure's words. */
+  readonly last: string | null;
 }
 
 /** A decision with its time as an ISO string. */
@@ -102,6 +122,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
     depthError: signals.depthError ?? null,
     estimates: estimatesOf(state),
     backoffUntil: fleet.observed && fleet.backoff.until > now ? iso(fleet.backoff.until) : null,
+    sites: sitesStatus(state, now),
     rollout: rolloutOf(versions.rollout),
     lastRollout: versions.lastRollout
       ? { ...versions.lastRollout, at: iso(versions.lastRollout.at) }
@@ -113,6 +134,27 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
     errors: log.errors.map((e) => ({ ...e, at: iso(e.at) })),
     observedAt: fleet.observed ? iso(fleet.at) : null,
   };
+}
+
+/** The sites of the pool (none before its spec is known), with their health. */
+function sitesStatus({ fleet, placement, plan }: ControllerState, now: number): SiteStatus[] {
+  if (!fleet.observed) return [];
+  return sitesOf(fleet.spec).map((site) => {
+    const h = placement.sites[site.key];
+    const closed = h !== undefined && h.backoff.until > now;
+    return {
+      site: site.key,
+      location: site.location,
+      priority: site.priority,
+      zones: site.zones,
+      subnet: site.subnetId !== undefined,
+      maxGroups: site.maxGroups ?? null,
+      groups: plan.counts?.bySite[site.key] ?? 0,
+      state: h?.full ? 'full' : closed ? 'unavailable' : 'open',
+      until: !h?.full && closed ? iso(h.backoff.until) : null,
+      last: h?.last ?? null,
+    };
+  });
 }
 
 function overrideOf(signals: SignalsSlice, now: number): PoolStatus['override'] {
@@ -151,7 +193,8 @@ function rolloutOf(r: Rollout | undefined): PoolStatus['rollout'] {
  * When the controller should next look at the pool on its own, if no signal comes first:
  * at once when it has never looked; soon while groups are being created or a rollout runs
  * (durable-timer polling instead of awaiting ARM's long-running operations); when a manual
- * override, a create backoff or a retiring group's drain ends; otherwise after reconcileSeconds.
+ * override, a create backoff (the pool's or a site's) or a retiring group's drain ends; otherwise
+ * after reconcileSeconds.
  */
 export function nextWakeAt(state: ControllerState, now: number): number {
   const { fleet, plan, signals } = state;
@@ -164,6 +207,9 @@ export function nextWakeAt(state: ControllerState, now: number): number {
   for (const r of plan.retiring) at = Math.min(at, Math.max(now, r.until));
   if (signals.override && signals.override.until > now) at = Math.min(at, signals.override.until);
   if (fleet.backoff.until > now) at = Math.min(at, fleet.backoff.until);
+  for (const h of Object.values(state.placement.sites)) {
+    if (h.backoff.until > now) at = Math.min(at, h.backoff.until);
+  }
   return at;
 }
 

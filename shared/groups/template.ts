@@ -6,6 +6,8 @@ import type {
 } from '../azure/ports';
 import type { GroupTemplate, PoolSpec, SettingRef } from '../config/poolSpec';
 import type { CreateGroupInput } from '../controller/activities';
+import type { Site } from '../policy/placement';
+import { TAG_SITE, choiceOf, sitesOf } from '../policy/placement';
 import { TAG_CREATED, TAG_POOL, TAG_VERSION } from '../policy/version';
 
 /** A secret the template needs whose app setting is not set. */
@@ -38,16 +40,19 @@ export function buildGroupRequest(
   const group = spec.group;
   const registry = group.registry;
   const ports = [...new Set(group.containers.flatMap((c) => c.ports))].sort((a, b) => a - b);
-  const publicDns = group.publicDns ?? ports.length > 0;
+  const site = input.site ?? choiceOf(sitesOf(spec)[0] as Site);
+  // A subnet gives private IPs: the ports are reached inside the virtual network.
+  const publicDns = site.subnetId === undefined && (group.publicDns ?? ports.length > 0);
   return {
     subscriptionId: spec.azure.subscriptionId,
     resourceGroup: spec.azure.resourceGroup,
     name: input.name,
-    location: spec.azure.location,
+    location: site.location,
     tags: {
       [TAG_POOL]: spec.name,
       [TAG_VERSION]: input.version.id,
       [TAG_CREATED]: input.createdAt,
+      [TAG_SITE]: site.site,
     },
     osType: group.osType,
     restartPolicy: group.restartPolicy,
@@ -58,6 +63,9 @@ export function buildGroupRequest(
     ],
     volumes: group.volumes.map((v, i) => volumeOf(v, i, secret)),
     ...(publicDns ? { publicDns: { dnsNameLabel: input.name, ports } } : {}),
+    ...(site.priority === 'Spot' ? { priority: 'Spot' as const } : {}),
+    ...(site.zone !== undefined ? { zone: site.zone } : {}),
+    ...(site.subnetId !== undefined ? { subnet: { id: site.subnetId, ports } } : {}),
   };
 }
 

@@ -32,3 +32,22 @@ export function bumpBackoff(
 export function holdsCreates(backoff: Backoff, now: number): boolean {
   return backoff.until > now;
 }
+
+/**
+ * Counts a capacity failure of a site and closes it at once: capacity is a region's, so the
+ * same region rarely has it a moment later, and another site can take the creates meanwhile.
+ * The wait starts at failureBackoffSeconds and doubles from there: 30 s, 60 s, 120 s … capped at
+ * maxFailureBackoffSeconds (bumpBackoff's schedule without its free first retry).
+ */
+export function closeSite(
+  backoff: Backoff,
+  knobs: Pick<ControllerSpec, 'failureBackoffSeconds' | 'maxFailureBackoffSeconds'>,
+  now: number,
+): Backoff {
+  const failures = backoff.failures + 1;
+  const wait = Math.min(
+    knobs.maxFailureBackoffSeconds,
+    knobs.failureBackoffSeconds * 2 ** (failures - 1),
+  );
+  return { failures, until: now + wait * 1000 };
+}

@@ -1,5 +1,7 @@
 import type { GroupSnapshot } from '../azure/ports';
 import type { ControllerSpec } from '../config/poolSpec';
+import type { Site } from './placement';
+import { TAG_SITE, siteOfGroup } from './placement';
 import { TAG_CREATED, TAG_POOL, TAG_VERSION, parseGroupName } from './version';
 
 /** Where a group is in its life, as far as scaling cares. */
@@ -20,6 +22,12 @@ export interface PoolGroup {
   /** When its containers last started (ms since epoch), once running. */
   readonly runningSince?: number;
   readonly fqdn?: string;
+  /** The key of the pool's site it runs in; undefined for a site no longer in the spec. */
+  readonly site?: string;
+  /** Its availability zone, when it has one. */
+  readonly zone?: string;
+  /** True when Azure evicted it (a Spot group whose capacity was reclaimed). */
+  readonly evicted?: boolean;
 }
 
 /** True for a group that counts toward capacity: pending (on its way) or running. */
@@ -44,6 +52,7 @@ export interface HealthRecord {
   readonly runningSince?: number;
   readonly reason?: string;
   readonly capacityFailure?: boolean;
+  readonly evicted?: boolean;
 }
 
 const CAPACITY_PATTERN =
@@ -60,6 +69,7 @@ export function classifyGroups(
   health: Readonly<Record<string, HealthRecord>>,
   knobs: Pick<ControllerSpec, 'provisioningTimeoutSeconds' | 'crashLoopRestarts'>,
   now: number,
+  sites: readonly Site[] = [],
 ): { groups: PoolGroup[]; foreign: ForeignGroup[] } {
   const groups: PoolGroup[] = [];
   const foreign: ForeignGroup[] = [];
@@ -75,19 +85,27 @@ export function classifyGroups(
       });
       continue;
     }
+    const tag = s.tags[TAG_SITE];
+    const site = siteOfGroup(sites, {
+      ...(tag !== undefined ? { tag } : {}),
+      ...(s.location !== undefined ? { location: s.location } : {}),
+      ...(s.priority !== undefined ? { priority: s.priority } : {}),
+    });
     groups.push({
       name: s.name,
       versionId,
       ordinal,
       createdAt: created,
       ...(s.fqdn !== undefined ? { fqdn: s.fqdn } : {}),
+      ...(site !== undefined ? { site: site.key } : {}),
+      ...(s.zone !== undefined ? { zone: s.zone } : {}),
       ...phaseOf(s, health[s.name], knobs, created, now),
     });
   }
   return { groups, foreign };
 }
 
-type Phase = Pick<PoolGroup, 'phase' | 'reason' | 'capacityFailure' | 'runningSince'>;
+type Phase = Pick<PoolGroup, 'phase' | 'reason' | 'capacityFailure' | 'runningSince' | 'evicted'>;
 
 function phaseOf(
   s: GroupSnapshot,
@@ -125,6 +143,11 @@ function phaseOf(
       reason: `container ${looping.name} restarted ${looping.restartCount} times${detail ? ` (${detail})` : ''}`,
     };
   }
+  const eviction = view.events.find((e) => e.name === 'SpotEviction');
+  if (view.state === 'Stopped' && eviction !== undefined) {
+    const why = eviction.message ?? 'Azure reclaimed the Spot capacity';
+    return { phase: 'failed', reason: `evicted: ${why}`, capacityFailure: true, evicted: true };
+  }
   if (view.state === 'Stopped' || view.state === 'Failed' || view.state === 'Succeeded') {
     return {
       phase: 'failed',
@@ -153,6 +176,7 @@ function pick(known: HealthRecord): Phase {
     phase: known.phase,
     ...(known.reason !== undefined ? { reason: known.reason } : {}),
     ...(known.capacityFailure !== undefined ? { capacityFailure: known.capacityFailure } : {}),
+    ...(known.evicted !== undefined ? { evicted: known.evicted } : {}),
     ...(known.runningSince !== undefined ? { runningSince: known.runningSince } : {}),
   };
 }
@@ -182,5 +206,6 @@ export function healthRecord(
     ...(group.runningSince !== undefined ? { runningSince: group.runningSince } : {}),
     ...(group.reason !== undefined ? { reason: group.reason } : {}),
     ...(group.capacityFailure !== undefined ? { capacityFailure: group.capacityFailure } : {}),
+    ...(group.evicted !== undefined ? { evicted: group.evicted } : {}),
   };
 }

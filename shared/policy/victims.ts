@@ -1,4 +1,6 @@
 import type { PoolGroup } from './groups';
+import type { Site } from './placement';
+import { siteScore } from './placement';
 
 /**
  * Picks `count` groups to remove when the pool scales in, in this order:
@@ -11,18 +13,48 @@ import type { PoolGroup } from './groups';
  *    bills by the second, so age does not change what a group costs.
  *
  * Ties go to the higher ordinal, which keeps the names of the survivors compact. Failed and
- * deleting groups are not candidates: they are replaced or already going.
+ * deleting groups are not candidates: they are replaced or already going. With several sites,
+ * between the version and the age comes the site (placement.ts `siteScore`): under fill the
+ * least preferred site's groups go first, under spread the fullest site's, one at a time.
  */
 export function pickVictims(
   groups: readonly PoolGroup[],
   currentVersion: string,
   count: number,
+  placement?: VictimPlacement,
 ): PoolGroup[] {
   if (count <= 0) return [];
   const candidates = groups.filter((g) => g.phase === 'pending' || g.phase === 'running');
   const rank = (g: PoolGroup) =>
     g.phase === 'pending' ? 0 : g.versionId !== currentVersion ? 1 : 2;
-  return [...candidates]
-    .sort((a, b) => rank(a) - rank(b) || b.createdAt - a.createdAt || b.ordinal - a.ordinal)
-    .slice(0, count);
+  const younger = (a: PoolGroup, b: PoolGroup) =>
+    b.createdAt - a.createdAt || b.ordinal - a.ordinal;
+  if (placement === undefined) {
+    return [...candidates].sort((a, b) => rank(a) - rank(b) || younger(a, b)).slice(0, count);
+  }
+  // With sites the order depends on what is left (spread balances), so pick one at a time.
+  const left = new Map<string | undefined, number>();
+  for (const g of candidates) left.set(g.site, (left.get(g.site) ?? 0) + 1);
+  const score = (g: PoolGroup) =>
+    siteScore(placement.strategy, placement.siteOf(g.site), left.get(g.site) ?? 0);
+  const chosen: PoolGroup[] = [];
+  const remaining = [...candidates];
+  while (chosen.length < count && remaining.length > 0) {
+    let best = 0;
+    for (let i = 1; i < remaining.length; i++) {
+      const a = remaining[i] as PoolGroup;
+      const b = remaining[best] as PoolGroup;
+      if ((rank(a) - rank(b) || score(b) - score(a) || younger(a, b)) < 0) best = i;
+    }
+    const [victim] = remaining.splice(best, 1) as [PoolGroup];
+    left.set(victim.site, (left.get(victim.site) ?? 1) - 1);
+    chosen.push(victim);
+  }
+  return chosen;
+}
+
+/** The pool's sites, for a scale-in that takes them into account (see siteScore). */
+export interface VictimPlacement {
+  readonly strategy: 'fill' | 'spread';
+  readonly siteOf: (key: string | undefined) => Site | undefined;
 }

@@ -21,6 +21,13 @@ function pool(overrides: Record<string, unknown> = {}): PoolSpecInput & Record<s
   };
 }
 
+const AZURE_NO_LOCATION = {
+  subscriptionId: '00000000-0000-0000-0000-000000000000',
+  resourceGroup: 'rg',
+};
+const SUBNET =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/workers';
+
 /** The problems start-up reports for a document: [] when it is valid. */
 function problemsOf(doc: unknown): string[] {
   try {
@@ -221,6 +228,110 @@ describe('pools document', () => {
         ],
       },
       problems: ['pool "b" (pools[1]): minGroups: Too small: expected number to be >=0'],
+    },
+    {
+      label: 'placements: several sites, Spot and a subnet, for a queue worker without ports',
+      doc: {
+        pools: [
+          pool({
+            azure: AZURE_NO_LOCATION,
+            placements: [
+              { location: 'westeurope', zones: ['1', '2', '3'], priority: 'Spot' },
+              { location: 'westeurope', subnetId: SUBNET },
+              { location: 'northeurope', maxGroups: 20 },
+            ],
+            placementStrategy: 'spread',
+          }),
+        ],
+      },
+      problems: [],
+    },
+    {
+      label: 'placements and azure.location both',
+      doc: { pools: [pool({ placements: [{ location: 'westeurope' }] })] },
+      problems: [
+        'pool "orders" (pools[0]): placements: set azure.location (one site) or placements (several), not both or neither',
+      ],
+    },
+    {
+      label: 'neither placements nor azure.location',
+      doc: { pools: [pool({ azure: AZURE_NO_LOCATION })] },
+      problems: [
+        'pool "orders" (pools[0]): placements: set azure.location (one site) or placements (several), not both or neither',
+      ],
+    },
+    {
+      label: 'a site twice, a zone twice, a zone that does not exist, a subnet that is not one',
+      doc: {
+        pools: [
+          pool({
+            azure: AZURE_NO_LOCATION,
+            placements: [
+              { location: 'westeurope', zones: ['1', '1'] },
+              { location: 'West Europe', zones: ['4'] },
+              { location: 'northeurope', subnetId: 'workers' },
+            ],
+          }),
+        ],
+      },
+      problems: [
+        'pool "orders" (pools[0]): placements[0].zones: a zone is listed twice',
+        'pool "orders" (pools[0]): placements[1].zones[0]: Invalid option: expected one of "1"|"2"|"3"',
+        'pool "orders" (pools[0]): placements[2].subnetId: must be a subnet resource id (…/providers/Microsoft.Network/virtualNetworks/{vnet}/subnets/{subnet})',
+      ],
+    },
+    {
+      label: 'the same site twice (region, priority and subnet)',
+      doc: {
+        pools: [
+          pool({
+            azure: AZURE_NO_LOCATION,
+            placements: [{ location: 'westeurope' }, { location: 'West Europe', zones: ['1'] }],
+          }),
+        ],
+      },
+      problems: ['pool "orders" (pools[0]): placements[1]: the same site as placements[0]'],
+    },
+    {
+      label: 'Spot for groups with public ports, or behind Traffic Manager; a subnet behind it too',
+      doc: {
+        pools: [
+          pool({
+            azure: AZURE_NO_LOCATION,
+            group: {
+              containers: [{ name: 'web', image: 'contoso.azurecr.io/web:1.0', ports: [80] }],
+            },
+            trafficManager: { profile: 'orders-tm' },
+            placements: [
+              { location: 'westeurope', priority: 'Spot' },
+              { location: 'northeurope', subnetId: SUBNET },
+            ],
+          }),
+        ],
+      },
+      problems: [
+        'pool "orders" (pools[0]): placements[0].priority: a Spot site takes no inbound connection, and the groups have public ports',
+        'pool "orders" (pools[0]): placements[0].priority: a pool behind Traffic Manager needs public endpoints, which Spot groups cannot have',
+        'pool "orders" (pools[0]): placements[1].subnetId: a pool behind Traffic Manager needs public endpoints, and a subnet gives private IPs',
+      ],
+    },
+    {
+      label: 'a subnet site for groups that ask for public DNS',
+      doc: {
+        pools: [
+          pool({
+            azure: AZURE_NO_LOCATION,
+            group: {
+              containers: [{ name: 'worker', image: 'contoso.azurecr.io/worker:1.0' }],
+              publicDns: true,
+            },
+            placements: [{ location: 'westeurope', subnetId: SUBNET }],
+          }),
+        ],
+      },
+      problems: [
+        'pool "orders" (pools[0]): placements[0].subnetId: group.publicDns asks for a public IP, and a subnet gives private IPs',
+      ],
     },
     {
       label: 'unnamed pool is named by index',

@@ -20,8 +20,11 @@ const V = '1.0';
 /** The orders pool (drain, 2 msg/s per group, start-up 60 s, not learning), with overrides. */
 const poolSpec = ordersSpec;
 
-type Phase = 'running' | 'creating' | 'failed';
-/** A group of the pool as Azure reports it, ordinal and phase chosen by the case. */
+type Phase = 'running' | 'creating' | 'failed' | 'stopped';
+/**
+ * A group of the pool as Azure reports it, ordinal and phase chosen by the case: failed is a
+ * failure for capacity, stopped one of the group itself.
+ */
 function group(ordinal: number, phase: Phase = 'running', version = V): GroupSnapshot {
   const name = groupName('orders', version, ordinal);
   return {
@@ -32,7 +35,14 @@ function group(ordinal: number, phase: Phase = 'running', version = V): GroupSna
       'surge-created': new Date(NOW - 600_000).toISOString(),
     },
     provisioningState:
-      phase === 'running' ? 'Succeeded' : phase === 'creating' ? 'Creating' : 'Failed',
+      phase === 'running' || phase === 'stopped'
+        ? 'Succeeded'
+        : phase === 'creating'
+          ? 'Creating'
+          : 'Failed',
+    ...(phase === 'stopped'
+      ? { instanceView: { state: 'Stopped', containers: [], events: [] } }
+      : {}),
     ...(phase === 'running'
       ? {
           instanceView: {
@@ -134,12 +144,26 @@ describe('decide', () => {
       label: 'a failed group is deleted and replaced in the same decision',
       signal: depth(0),
       spec: poolSpec({ minGroups: 3 }),
-      groups: [group(0), group(1), group(2, 'failed')],
+      groups: [group(0), group(1), group(2, 'stopped')],
       expected: {
         creates: [n(3)],
-        deletes: [`${n(2)} (failed: InsufficientCapacity.: no capacity)`],
+        deletes: [`${n(2)} (failed: group stopped: its containers are no longer running)`],
         desired: 3,
         reason: /bounded to 3/,
+      },
+    },
+    {
+      label:
+        'a group failed for capacity is deleted; its only site waits out 30 s before a replacement',
+      signal: depth(0),
+      spec: poolSpec({ minGroups: 3 }),
+      groups: [group(0), group(1), group(2, 'failed')],
+      expected: {
+        creates: [],
+        deletes: [`${n(2)} (failed: InsufficientCapacity.: no capacity)`],
+        desired: 3,
+        reason:
+          /0 of 1 creates placed: westeurope unavailable until 2026-11-22T10:00:30.000Z after 1 capacity failure\(s\)$/,
       },
     },
     {
@@ -373,7 +397,15 @@ describe('decide', () => {
       state: {
         fleet: { spec: poolSpec() },
         plan: {
-          counts: { running: 1, pending: 2, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+          counts: {
+            running: 1,
+            pending: 2,
+            failed: 0,
+            deleting: 0,
+            foreign: 0,
+            byVersion: {},
+            bySite: {},
+          },
         },
       },
       at: NOW + 10_000,
@@ -383,7 +415,15 @@ describe('decide', () => {
       state: {
         fleet: { spec: poolSpec() },
         plan: {
-          counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} },
+          counts: {
+            running: 3,
+            pending: 0,
+            failed: 0,
+            deleting: 0,
+            foreign: 0,
+            byVersion: {},
+            bySite: {},
+          },
         },
       },
       at: NOW + 300_000,
@@ -405,7 +445,15 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
   const steady: ControllerState = stateWith(initialState('orders'), {
     fleet: observedFleet(poolSpec(), NOW - 20_000),
     plan: {
-      counts: { running: 3, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: { [V]: 3 } },
+      counts: {
+        running: 3,
+        pending: 0,
+        failed: 0,
+        deleting: 0,
+        foreign: 0,
+        byVersion: { [V]: 3 },
+        bySite: { westeurope: 3 },
+      },
     },
     scale: { drain: { ...initialState('orders').scale.drain, arrivalRate: 4 } },
   });

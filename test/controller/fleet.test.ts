@@ -46,8 +46,15 @@ function outcome(fleet: ObservedFleet, obs: Listed) {
     foreign: look.view.foreign.map((f) => f.name),
     listed: look.view.listed,
     retireMs: look.retireMs,
+    siteLessons: look.view.siteLessons,
   };
 }
+
+/** A group whose containers stopped: a failure of the group, not of its site's capacity. */
+const crashed = (ordinal: number): GroupSnapshot => ({
+  ...snapshot(ordinal, 'running'),
+  instanceView: { state: 'Stopped', containers: [], events: [] },
+});
 
 const seenPending = (name: string): Record<string, HealthRecord> => ({
   [name]: { phase: 'pending', checkedAt: NOW - 10_000 },
@@ -60,7 +67,15 @@ const capacityError = (ordinal: number): StatusError => ({
 });
 /** A pool without Traffic Manager retires a group for rollout.drainSeconds (default 30 s). */
 const DRAIN_MS = spec.rollout.drainSeconds * 1000;
-const noGroups = { running: 0, pending: 0, failed: 0, deleting: 0, foreign: 0, byVersion: {} };
+const noGroups = {
+  running: 0,
+  pending: 0,
+  failed: 0,
+  deleting: 0,
+  foreign: 0,
+  byVersion: {},
+  bySite: {},
+};
 
 describe('fleet stage: what a look at the pool shows', () => {
   const cases: {
@@ -83,6 +98,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: [],
         listed: [],
         retireMs: DRAIN_MS,
+        siteLessons: [],
       },
     },
     {
@@ -98,11 +114,18 @@ describe('fleet stage: what a look at the pool shows', () => {
         phases: { [nameOf(0)]: 'running', [nameOf(1)]: 'pending' },
         running: 1,
         startups: [45],
-        counts: { ...noGroups, running: 1, pending: 1, byVersion: { '1.0': 2 } },
+        counts: {
+          ...noGroups,
+          running: 1,
+          pending: 1,
+          byVersion: { '1.0': 2 },
+          bySite: { westeurope: 2 },
+        },
         errors: [],
         foreign: [],
         listed: [nameOf(0), nameOf(1)],
         retireMs: DRAIN_MS,
+        siteLessons: [{ site: 'westeurope', kind: 'started', reason: `${nameOf(0)} started` }],
       },
     },
     {
@@ -114,20 +137,47 @@ describe('fleet stage: what a look at the pool shows', () => {
         phases: { [nameOf(0)]: 'running' },
         running: 1,
         startups: [],
-        counts: { ...noGroups, running: 1, byVersion: { '1.0': 1 } },
+        counts: { ...noGroups, running: 1, byVersion: { '1.0': 1 }, bySite: { westeurope: 1 } },
         errors: [],
         foreign: [],
         listed: [nameOf(0)],
         retireMs: DRAIN_MS,
+        siteLessons: [],
       },
     },
     {
       label: 'a group that failed since the last look raises the backoff and is reported',
       fleet: { backoff: { failures: 1, until: NOW - 5000 } },
-      observation: observation([snapshot(0, 'failed')]),
+      observation: observation([crashed(0)]),
       expected: {
         // Second failure in a row: 30 s.
         backoff: { failures: 2, until: NOW + 30_000 },
+        dnsTtlSeconds: undefined,
+        phases: { [nameOf(0)]: 'failed' },
+        running: 0,
+        startups: [],
+        counts: { ...noGroups, failed: 1 },
+        errors: [
+          {
+            at: NOW,
+            during: `group ${nameOf(0)}`,
+            kind: 'groupFailed',
+            message: 'group stopped: its containers are no longer running',
+          },
+        ],
+        foreign: [],
+        listed: [nameOf(0)],
+        retireMs: DRAIN_MS,
+        siteLessons: [],
+      },
+    },
+    {
+      label:
+        'a group failed for capacity closes its site, not the pool’s creates (another site may have room)',
+      fleet: { backoff: { failures: 1, until: NOW - 5000 } },
+      observation: observation([snapshot(0, 'failed')]),
+      expected: {
+        backoff: { failures: 1, until: NOW - 5000 },
         dnsTtlSeconds: undefined,
         phases: { [nameOf(0)]: 'failed' },
         running: 0,
@@ -137,6 +187,13 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: [],
         listed: [nameOf(0)],
         retireMs: DRAIN_MS,
+        siteLessons: [
+          {
+            site: 'westeurope',
+            kind: 'capacity',
+            reason: `${nameOf(0)}: InsufficientCapacity: no capacity`,
+          },
+        ],
       },
     },
     {
@@ -157,6 +214,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: [],
         listed: [nameOf(0)],
         retireMs: DRAIN_MS,
+        siteLessons: [],
       },
     },
     {
@@ -173,6 +231,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: ['orders-by-hand'],
         listed: ['orders-by-hand'],
         retireMs: DRAIN_MS,
+        siteLessons: [],
       },
     },
     {
@@ -181,7 +240,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         failure: { kind: 'throttled', code: 'TooManyRequests', message: 'slow down' },
       }),
       expected: {
-        backoff: { failures: 1, until: NOW },
+        backoff: { failures: 0, until: 0 },
         dnsTtlSeconds: undefined,
         phases: { [nameOf(0)]: 'failed' },
         running: 0,
@@ -200,6 +259,13 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: [],
         listed: [nameOf(0)],
         retireMs: DRAIN_MS,
+        siteLessons: [
+          {
+            site: 'westeurope',
+            kind: 'capacity',
+            reason: `${nameOf(0)}: InsufficientCapacity: no capacity`,
+          },
+        ],
       },
     },
     {
@@ -218,6 +284,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         listed: [],
         // 30 s TTL + the default drainSeconds (30 s).
         retireMs: (30 + tmSpec.rollout.drainSeconds) * 1000,
+        siteLessons: [],
       },
     },
     {
@@ -234,6 +301,7 @@ describe('fleet stage: what a look at the pool shows', () => {
         foreign: [],
         listed: [],
         retireMs: DRAIN_MS,
+        siteLessons: [],
       },
     },
   ];

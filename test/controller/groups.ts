@@ -1,7 +1,9 @@
 import type { GroupSnapshot, ProfileSnapshot } from '../../shared/azure/ports';
 import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
 import type { FleetView, Look } from '../../shared/controller/fleet';
+import type { ScaleOutcome } from '../../shared/controller/scale';
 import type { Trigger } from '../../shared/controller/signal';
+import { initialState } from '../../shared/controller/state';
 import type { VersionsOutcome } from '../../shared/controller/versions';
 import type { ForeignGroup, GroupPhase, PoolGroup } from '../../shared/policy/groups';
 import { groupName } from '../../shared/policy/version';
@@ -23,6 +25,15 @@ export function ordersSpec(overrides: Partial<PoolSpecInput> = {}): PoolSpec {
   return poolsOf(input).pools[0] as PoolSpec;
 }
 
+/** The orders pool placed in `placements` (azure.location left out), with overrides. */
+export function placedSpec(
+  placements: NonNullable<PoolSpecInput['placements']>,
+  overrides: Partial<PoolSpecInput> = {},
+): PoolSpec {
+  const { location: _one, ...azure } = poolInput('orders').azure;
+  return ordersSpec({ azure, placements, ...overrides });
+}
+
 /** The version 1.0 of the orders pool. */
 export const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
 
@@ -38,6 +49,9 @@ export function lookAt(
     foreign?: ForeignGroup[];
     profile?: ProfileSnapshot;
     retireMs?: number;
+    quota?: FleetView['quota'];
+    siteLessons?: FleetView['siteLessons'];
+    now?: number;
   } = {},
 ): Look {
   const foreign = options.foreign ?? [];
@@ -56,11 +70,14 @@ export function lookAt(
       deleting: count('deleting'),
       foreign: foreign.length,
       byVersion: {},
+      bySite: {},
     },
     errors: [],
+    quota: options.quota ?? {},
+    siteLessons: options.siteLessons ?? [],
   };
   const retireMs = options.retireMs ?? 30_000;
-  return { spec, trigger: options.trigger ?? 'timer', now: NOW, view, retireMs };
+  return { spec, trigger: options.trigger ?? 'timer', now: options.now ?? NOW, view, retireMs };
 }
 
 /** What the versions stage says when nothing happens (v1 stable, no rollout), with changes. */
@@ -76,11 +93,30 @@ export function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOu
   };
 }
 
+/** What the scale stage says when nothing changes (no creates, no victims), with changes. */
+export function scaleWith(changes: Partial<ScaleOutcome> = {}): ScaleOutcome {
+  return {
+    scale: initialState('orders').scale,
+    desired: 0,
+    reason: '',
+    holds: [],
+    creates: 0,
+    victims: [],
+    backedOff: false,
+    live: 0,
+    running: 0,
+    ...changes,
+  };
+}
+
 /** The name of group `ordinal` of a version of the orders pool. */
 export const nameOf = (ordinal: number, version = V1): string =>
   groupName('orders', version, ordinal);
 
-/** A classified group of the orders pool, created 10 minutes ago, running for 5 if running. */
+/**
+ * A classified group of the orders pool, created 10 minutes ago, running for 5 if running, in
+ * the pool's one site (westeurope) unless `extra` says otherwise.
+ */
 export function poolGroup(
   ordinal: number,
   phase: GroupPhase = 'running',
@@ -93,6 +129,7 @@ export function poolGroup(
     ordinal,
     createdAt: NOW - 600_000,
     phase,
+    site: 'westeurope',
     ...(phase === 'running' ? { runningSince: NOW - 300_000 } : {}),
     ...rest,
   };

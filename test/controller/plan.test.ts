@@ -1,14 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import type { AzureFailure } from '../../shared/azure/errors';
 import type { ProfileSnapshot } from '../../shared/azure/ports';
 import type { Look } from '../../shared/controller/fleet';
 import type { ControllerAction, Planned } from '../../shared/controller/plan';
+import { placeGroups } from '../../shared/controller/placement';
 import { planWrites, recordResults } from '../../shared/controller/plan';
 import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
-import type { LookedState, PlanSlice } from '../../shared/controller/state';
+import type { GroupCounts, LookedState, PlanSlice } from '../../shared/controller/state';
 import { firstSight, initialState } from '../../shared/controller/state';
 import type { VersionsOutcome } from '../../shared/controller/versions';
-import { NOW, V1, lookAt, nameOf, ordersSpec, poolGroup, v1, versionsWith } from './groups';
+import type { Site } from '../../shared/policy/placement';
+import { choiceOf, sitesOf } from '../../shared/policy/placement';
+import {
+  NOW,
+  V1,
+  lookAt,
+  nameOf,
+  ordersSpec,
+  poolGroup,
+  scaleWith,
+  v1,
+  versionsWith,
+} from './groups';
 
 const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
 const tmSpec = ordersSpec({
@@ -18,21 +32,6 @@ const tmSpec = ordersSpec({
   trafficManager: { profile: 'orders-tm' },
 });
 const emptyProfile: ProfileSnapshot = { routingMethod: 'Weighted', ttlSeconds: 30, endpoints: [] };
-
-function scaleWith(changes: Partial<ScaleOutcome> = {}): ScaleOutcome {
-  return {
-    scale: initialState('orders').scale,
-    desired: 0,
-    reason: '',
-    holds: [],
-    creates: 0,
-    victims: [],
-    backedOff: false,
-    live: 0,
-    running: 0,
-    ...changes,
-  };
-}
 
 /** An action as one line: `create orders-…-2 (1.0)`, `delete orders-…-1 (scale-in)`, … */
 function line(a: ControllerAction): string {
@@ -62,13 +61,20 @@ function planned(p: Planned) {
   };
 }
 
-const counts = (running: number, pending: number, deleting: number, byVersion = {}) => ({
+/** Planned counts; the live groups are all in the pool's one site, westeurope. */
+const counts = (
+  running: number,
+  pending: number,
+  deleting: number,
+  byVersion = {},
+): GroupCounts => ({
   running,
   pending,
   failed: 0,
   deleting,
   foreign: 0,
   byVersion,
+  bySite: Object.fromEntries(running + pending > 0 ? [['westeurope', running + pending]] : []),
 });
 
 describe('plan stage: the writes, in order, and what they leave', () => {
@@ -258,10 +264,10 @@ describe('plan stage: the writes, in order, and what they leave', () => {
 
   it.each(cases)('$label', ({ look, plan, versions, scale, expected }) => {
     const slice = { retiring: [], probes: {}, ...plan };
-    const result = planWrites(slice, look, {
-      versions: versions ?? versionsWith(),
-      scale: scale ?? scaleWith(),
-    });
+    const stages = { versions: versions ?? versionsWith(), scale: scale ?? scaleWith() };
+    // The creates go where the placement stage puts them, every site open.
+    const placement = placeGroups({ sites: {} }, look, stages);
+    const result = planWrites(slice, look, { ...stages, placement });
     expect(planned(result)).toEqual(expected);
   });
 });
@@ -273,14 +279,27 @@ describe('plan stage: folding results back in', () => {
     fleet: firstSight(spec, 'h', NOW),
     plan: { retiring: [], probes: {}, counts: counts(1, 2, 0, { '1.0': 3 }) },
   };
-  const create = (ordinal: number): ControllerAction => ({
+  const site = choiceOf(sitesOf(spec)[0] as Site);
+  const create = (ordinal: number, placed = true): ControllerAction => ({
     kind: 'create',
-    input: { pool: 'orders', name: nameOf(ordinal), version: v1, createdAt: '' },
+    input: {
+      pool: 'orders',
+      name: nameOf(ordinal),
+      version: v1,
+      createdAt: '',
+      ...(placed ? { site } : {}),
+    },
   });
-  const refused = {
+  const refusal = (kind: AzureFailure['kind'], message: string) => ({
     ok: false as const,
-    failure: { kind: 'quota' as const, code: 'ContainerGroupQuotaReached', message: 'quota' },
-  };
+    failure: { kind, code: 'ServiceUnavailable', message },
+  });
+  const quota = refusal(
+    'quota',
+    "container group quota 'StandardCores' exceeded in region 'westeurope'. Limit: '100', Usage: '100' Requested: '2'.",
+  );
+  const capacity = refusal('capacity', 'The requested resource is not available in the location');
+  const invalid = refusal('invalid', 'bad image');
   it.each([
     {
       label: 'accepted writes change nothing',
@@ -288,19 +307,68 @@ describe('plan stage: folding results back in', () => {
       results: [{ ok: true as const }, { ok: true as const }],
       expected: {
         backoff: { failures: 0, until: 0 },
+        sites: {},
         counts: state.plan.counts,
         errors: [],
         probes: {},
       },
     },
     {
-      label: 'a refused create backs off, leaves the counts and is shown',
+      label: 'a quota refusal marks its site full (the line Azure named); the pool is not held',
       actions: [create(1), create(2)],
-      results: [{ ok: true as const }, refused],
+      results: [{ ok: true as const }, quota],
+      expected: {
+        backoff: { failures: 0, until: 0 },
+        sites: {
+          westeurope: {
+            full: { since: NOW, line: 'StandardCores' },
+            backoff: { failures: 0, until: 0 },
+            last: quota.failure.message,
+          },
+        },
+        counts: counts(1, 1, 0, { '1.0': 2 }),
+        errors: [{ at: NOW, during: `create ${nameOf(2)}`, ...quota.failure }],
+        probes: {},
+      },
+    },
+    {
+      label: 'a capacity refusal closes its site for failureBackoffSeconds (30 s) at once',
+      actions: [create(1)],
+      results: [capacity],
+      expected: {
+        backoff: { failures: 0, until: 0 },
+        sites: {
+          westeurope: {
+            backoff: { failures: 1, until: NOW + 30_000 },
+            last: capacity.failure.message,
+          },
+        },
+        counts: counts(1, 1, 0, { '1.0': 2 }),
+        errors: [{ at: NOW, during: `create ${nameOf(1)}`, ...capacity.failure }],
+        probes: {},
+      },
+    },
+    {
+      label: 'any other refusal backs the pool’s creates off, leaves the counts and is shown',
+      actions: [create(1)],
+      results: [invalid],
       expected: {
         backoff: { failures: 1, until: NOW },
+        sites: {},
         counts: counts(1, 1, 0, { '1.0': 2 }),
-        errors: [{ at: NOW, during: `create ${nameOf(2)}`, ...refused.failure }],
+        errors: [{ at: NOW, during: `create ${nameOf(1)}`, ...invalid.failure }],
+        probes: {},
+      },
+    },
+    {
+      label: 'a refused create scheduled before sites (no site) backs the pool off',
+      actions: [create(1, false)],
+      results: [quota],
+      expected: {
+        backoff: { failures: 1, until: NOW },
+        sites: {},
+        counts: { ...counts(1, 1, 0, { '1.0': 2 }), bySite: { westeurope: 3 } },
+        errors: [{ at: NOW, during: `create ${nameOf(1)}`, ...quota.failure }],
         probes: {},
       },
     },
@@ -310,6 +378,7 @@ describe('plan stage: folding results back in', () => {
       results: [{ ok: true, detail: '200 OK' }],
       expected: {
         backoff: { failures: 0, until: 0 },
+        sites: {},
         counts: state.plan.counts,
         errors: [],
         probes: { [nameOf(1)]: { ok: true, at: NOW, detail: '200 OK' } },
@@ -319,6 +388,7 @@ describe('plan stage: folding results back in', () => {
     const next = recordResults(state, actions, results, NOW);
     expect({
       backoff: next.fleet.backoff,
+      sites: next.placement.sites,
       counts: next.plan.counts,
       errors: next.log.errors,
       probes: next.plan.probes,

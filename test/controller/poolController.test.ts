@@ -50,7 +50,7 @@ describe('pool controller, through the durable-functions replay code', () => {
     });
   });
 
-  it('replaces a failed group, and backs off from the second failure in a row', async () => {
+  it('replaces a group failed for capacity once its site has waited 30 s', async () => {
     harness = new Harness({
       minGroups: 2,
       scaling: { mode: 'drain', startupSeconds: 30, learn: false },
@@ -61,19 +61,27 @@ describe('pool controller, through the durable-functions replay code', () => {
     await harness.start();
     expect(harness.groups.names()).toHaveLength(2);
     await harness.depth(0);
-    // ordinal 1 failed for capacity: deleted and replaced at once by ordinal 2
+    // ordinal 1 failed for capacity: deleted, and its site (the only one) closed for 30 s
     expect(harness.groups.deleted).toEqual([groupName('orders', '1.0', 1)]);
-    const status = harness.status();
-    expect(status.errors.at(-1)).toMatchObject({
+    expect(harness.status().errors.at(-1)).toMatchObject({
       kind: 'capacity',
       message: expect.stringContaining('InsufficientCapacity') as unknown,
     });
+    const closed = harness.clock.now();
+    expect(harness.status().sites.map((s) => [s.site, s.state, s.until])).toEqual([
+      ['westeurope', 'unavailable', new Date(closed + 30_000).toISOString()],
+    ]);
+    expect(harness.groups.calls.create).toBe(2);
+    // the controller wakes when the site opens, and replaces the group (ordinal 2)
+    await harness.engine.advanceBy(30_000);
     expect(harness.groups.calls.create).toBe(3);
-    // the replacement fails too: the second failure in a row makes creates wait 30 s
+    // the replacement fails too and closes the site again (30 s: ordinal 0 started meanwhile,
+    // which shows the site has capacity, so the count in a row starts over)
     await harness.depth(0);
-    expect(harness.status().backoffUntil).toBe(
-      new Date(harness.clock.now() + 30_000).toISOString(),
-    );
+    expect(harness.status().sites[0]).toMatchObject({
+      state: 'unavailable',
+      until: new Date(harness.clock.now() + 30_000).toISOString(),
+    });
   });
 
   it('scales in only on the tick, after the stabilization window, youngest first', async () => {

@@ -154,6 +154,7 @@ export function poolStatus(pool: string, fields: Partial<PoolStatus>): PoolStatu
     depthError: null,
     estimates: null,
     backoffUntil: null,
+    sites: [],
     rollout: null,
     lastRollout: null,
     badVersions: [],

@@ -22,7 +22,11 @@ interface FakeGroup {
   provisioning?: 'Failed';
   restartCount: number;
   events: { name: string; message: string; type: string }[];
+  /** Azure evicted it (a Spot group): stopped, its cores freed. */
+  evicted?: boolean;
 }
+
+const regionOf = (location: string) => location.replace(/\s+/g, '').toLowerCase();
 
 /**
  * A hand-written ContainerGroups: groups appear on a create, become Succeeded/Running after
@@ -44,6 +48,8 @@ export class FakeContainerGroups implements ContainerGroups {
    * counted from the groups held. Default: 100 groups, 100 cores and 100 Spot cores everywhere.
    */
   quotas = new Map<string, { containerGroups: number; cores: number; spotCores: number }>();
+  /** Regions (lower-case name) without capacity: a create there is refused with a sync 409. */
+  noCapacity = new Set<string>();
   /** Every request accepted, in order (secrets included: tests check where they go). */
   readonly created: GroupRequest[] = [];
   readonly deleted: string[] = [];
@@ -79,13 +85,23 @@ export class FakeContainerGroups implements ContainerGroups {
     return Promise.resolve(g ? this.snapshot(g, true) : undefined);
   }
 
+  /** Evicts a group, as Azure reclaims Spot capacity: stopped, with a SpotEviction event. */
+  evict(name: string): void {
+    const g = this.groups.get(name);
+    if (!g) return;
+    g.evicted = true;
+    g.events.push({ name: 'SpotEviction', message: 'Spot capacity reclaimed', type: 'Warning' });
+  }
+
   beginCreate(request: GroupRequest): Promise<void> {
     this.calls.create++;
     const failure = this.failCreates.shift();
     if (failure) return Promise.reject(failure);
-    this.created.push(request);
     // A PUT on an existing name updates it in place: idempotent, never a duplicate.
     const existing = this.groups.get(request.name);
+    const refusal = existing ? undefined : this.refusal(request);
+    if (refusal) return Promise.reject(refusal);
+    this.created.push(request);
     this.groups.set(request.name, {
       request,
       createdAt: existing?.createdAt ?? this.now(),
@@ -105,20 +121,47 @@ export class FakeContainerGroups implements ContainerGroups {
 
   usage(_subscriptionId: string, location: string): Promise<RegionUsage> {
     this.calls.usage++;
-    const region = location.replace(/\s+/g, '').toLowerCase();
+    return Promise.resolve(this.usageIn(regionOf(location)));
+  }
+
+  /** A region's usage lines: its groups, and the cores of those not evicted. */
+  private usageIn(region: string): Required<RegionUsage> {
     const limits = this.quotas.get(region) ?? { containerGroups: 100, cores: 100, spotCores: 100 };
-    const here = [...this.groups.values()].filter(
-      (g) => g.request.location.replace(/\s+/g, '').toLowerCase() === region,
-    );
+    const here = [...this.groups.values()].filter((g) => regionOf(g.request.location) === region);
     const cores = (spot: boolean) =>
       here
-        .filter((g) => (g.request.priority === 'Spot') === spot)
-        .reduce((n, g) => n + g.request.containers.reduce((c, x) => c + x.cpu, 0), 0);
-    return Promise.resolve({
+        .filter((g) => !g.evicted && (g.request.priority === 'Spot') === spot)
+        .reduce((n, g) => n + coresOf(g.request), 0);
+    return {
       containerGroups: { current: here.length, limit: limits.containerGroups },
       cores: { current: cores(false), limit: limits.cores },
       spotCores: { current: cores(true), limit: limits.spotCores },
-    });
+    };
+  }
+
+  /** ACI's answer to a new group over quota or in a region without capacity (the message names the line). */
+  private refusal(request: GroupRequest): AzureError | undefined {
+    const region = regionOf(request.location);
+    if (this.noCapacity.has(region)) return capacityError(request.location);
+    const usage = this.usageIn(region);
+    const spot = request.priority === 'Spot';
+    const over: [string, { current: number; limit: number }, number][] = [
+      ['ContainerGroups', usage.containerGroups, 1],
+      [
+        spot ? 'StandardSpotCores' : 'StandardCores',
+        spot ? usage.spotCores : usage.cores,
+        coresOf(request),
+      ],
+    ];
+    const hit = over.find(([, line, n]) => line.current + n > line.limit);
+    if (!hit) return undefined;
+    const [name, line, n] = hit;
+    return new AzureError(
+      'quota',
+      'ServiceUnavailable',
+      `Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota '${name}' exceeded in region '${region}'. Limit: '${line.limit}', Usage: '${line.current}' Requested: '${n}'.`,
+      409,
+    );
   }
 
   beginDelete(ref: GroupRef): Promise<void> {
@@ -128,7 +171,33 @@ export class FakeContainerGroups implements ContainerGroups {
     return Promise.resolve();
   }
 
+  /** An evicted group as ACI shows it: provisioned, stopped, its containers terminated. */
+  private evictedSnapshot(g: FakeGroup, withView: boolean): GroupSnapshot {
+    return {
+      name: g.request.name,
+      tags: { ...g.request.tags },
+      provisioningState: 'Succeeded',
+      location: g.request.location,
+      ...(g.request.priority === 'Spot' ? { priority: 'Spot' as const } : {}),
+      ...(withView
+        ? {
+            instanceView: {
+              state: 'Stopped',
+              containers: g.request.containers.map((c) => ({
+                name: c.name,
+                image: c.image,
+                restartCount: g.restartCount,
+                state: 'Terminated',
+              })),
+              events: g.events,
+            },
+          }
+        : {}),
+    };
+  }
+
   private snapshot(g: FakeGroup, withView: boolean): GroupSnapshot {
+    if (g.evicted) return this.evictedSnapshot(g, withView);
     const started = g.createdAt + this.startupSeconds * 1000;
     const up = this.now() >= started;
     const provisioningState = g.provisioning ?? (up ? 'Succeeded' : 'Creating');
@@ -159,6 +228,10 @@ export class FakeContainerGroups implements ContainerGroups {
         : {}),
     };
   }
+}
+
+function coresOf(request: GroupRequest): number {
+  return request.containers.reduce((n, c) => n + c.cpu, 0);
 }
 
 /**
@@ -203,11 +276,11 @@ export class FakeQueueMetrics implements QueueMetrics {
 }
 
 /** A capacity error as ARM reports it synchronously. */
-export function capacityError(): AzureError {
+export function capacityError(location = 'westeurope'): AzureError {
   return new AzureError(
     'capacity',
     'ServiceUnavailable',
-    'The requested resource is not available in the location westeurope at this moment.',
+    `The requested resource is not available in the location ${location} at this moment.`,
     409,
   );
 }

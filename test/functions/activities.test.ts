@@ -6,6 +6,7 @@ import { readDepth } from '../../functions/readDepth';
 import { AzureError } from '../../shared/azure/errors';
 import type { CreateGroupInput } from '../../shared/controller/activities';
 import { groupName } from '../../shared/policy/version';
+import { newUsageMemory } from '../../shared/watch/usage';
 import { FakeContainerGroups, FakeQueueMetrics, capacityError } from '../fakes/azure';
 import { poolInput, poolsOf } from '../fakes/pools';
 
@@ -40,10 +41,18 @@ const input = (ordinal: number): CreateGroupInput => ({
   createdAt: new Date(NOW).toISOString(),
 });
 
+/** Usage memory of its own for one test, on the test's clock. */
+const usageOf = (now: () => number) => ({ memory: newUsageMemory(), now });
+
 function harness() {
   let now = NOW;
   const groups = new FakeContainerGroups(() => now);
-  const create = createGroup({ pools, containerGroups: groups, readSetting: (n) => settings[n] });
+  const create = createGroup({
+    pools,
+    containerGroups: groups,
+    readSetting: (n) => settings[n],
+    usage: usageOf(() => now),
+  });
   return { groups, create, advance: (ms: number) => (now += ms) };
 }
 
@@ -61,6 +70,7 @@ describe('createGroup', () => {
     expect(request?.tags).toEqual({
       'surge-pool': 'orders',
       'surge-version': '1.0',
+      'surge-site': 'westeurope',
       'surge-created': '2026-11-22T10:00:00.000Z',
     });
     expect(request?.publicDns).toEqual({ dnsNameLabel: input(0).name, ports: [8080] });
@@ -112,7 +122,12 @@ describe('createGroup', () => {
 
   it('refuses without calling Azure when a secret’s setting is gone, naming pool and field', async () => {
     const groups = new FakeContainerGroups(() => NOW);
-    const create = createGroup({ pools, containerGroups: groups, readSetting: () => undefined });
+    const create = createGroup({
+      pools,
+      containerGroups: groups,
+      readSetting: () => undefined,
+      usage: usageOf(() => NOW),
+    });
     expect(await create(input(0))).toEqual({
       ok: false,
       failure: {
@@ -132,12 +147,17 @@ describe('observePool and deleteGroup', () => {
     for (const i of [0, 1, 2]) await create(input(i));
     advance(60_000); // all three are up now
     await create(input(3)); // still creating
-    await createGroup({ pools, containerGroups: groups, readSetting: () => '' })({
+    await createGroup({
+      pools,
+      containerGroups: groups,
+      readSetting: () => '',
+      usage: usageOf(() => NOW),
+    })({
       ...input(0),
       pool: 'invoices',
       name: groupName('invoices', '1.0', 0),
     });
-    const observe = observePool({ pools, containerGroups: groups });
+    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
     const seen = await observe({ pool: 'orders', skipInstanceView: [input(0).name] });
     expect(
       seen.found && {
@@ -160,7 +180,7 @@ describe('observePool and deleteGroup', () => {
 
   it('reports a pool that is no longer configured, and a listing failure as data', async () => {
     const { groups } = harness();
-    const observe = observePool({ pools, containerGroups: groups });
+    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
     expect(await observe({ pool: 'gone', skipInstanceView: [] })).toEqual({ found: false });
     groups.failLists.push(new AzureError('throttled', 'TooManyRequests', 'Too many requests', 429));
     const result = await observe({ pool: 'orders', skipInstanceView: [] });
@@ -175,7 +195,7 @@ describe('observePool and deleteGroup', () => {
   it('deletes, and treats an absent group as deleted', async () => {
     const { groups, create } = harness();
     await create(input(0));
-    const del = deleteGroup({ pools, containerGroups: groups });
+    const del = deleteGroup({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
     expect(await del({ pool: 'orders', name: input(0).name, reason: 'scale-in' })).toEqual({
       ok: true,
     });
@@ -183,6 +203,37 @@ describe('observePool and deleteGroup', () => {
       ok: true,
     });
     expect(groups.names()).toEqual([]);
+  });
+});
+
+describe('quota usage between observePool, createGroup and deleteGroup', () => {
+  it('two pools in a region share one read a minute; accepted creates and deletes count at once', async () => {
+    let now = NOW;
+    const groups = new FakeContainerGroups(() => now);
+    const usage = usageOf(() => now);
+    const create = createGroup({ pools, containerGroups: groups, readSetting: () => 'x', usage });
+    const del = deleteGroup({ pools, containerGroups: groups, usage });
+    const observe = observePool({ pools, containerGroups: groups, usage });
+    const cores = async (pool: string) => {
+      const seen = await observe({ pool, skipInstanceView: [] });
+      return seen.found ? seen.quota?.westeurope?.usage.cores?.current : undefined;
+    };
+    const seen: (number | undefined)[] = [await cores('orders'), await cores('invoices')];
+    // orders' groups have 1 core each: two created, then one deleted, within the minute.
+    await create(input(0));
+    await create(input(1));
+    seen.push(await cores('invoices'));
+    const frees = { location: 'westeurope', cores: 1, spot: false };
+    await del({ pool: 'orders', name: input(0).name, reason: 'scale-in', frees });
+    seen.push(await cores('invoices'));
+    const readsInTheMinute = groups.calls.usage;
+    now += 60_000;
+    seen.push(await cores('orders'));
+    expect({ seen, readsInTheMinute, reads: groups.calls.usage }).toEqual({
+      seen: [0, 0, 2, 1, 1],
+      readsInTheMinute: 1,
+      reads: 2,
+    });
   });
 });
 
@@ -220,7 +271,7 @@ describe('observePool keeps its result small (it is stored in history and re-rea
     const { groups, create, advance } = harness();
     await create(input(0));
     advance(60_000);
-    const observe = observePool({ pools, containerGroups: groups });
+    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
     const first = await observe({ pool: 'orders', skipInstanceView: [] });
     const hash = first.found ? first.specHash : '';
     const again = await observe({ pool: 'orders', skipInstanceView: [], knownSpec: hash });
@@ -235,7 +286,7 @@ describe('observePool keeps its result small (it is stored in history and re-rea
       againHasSpec: false,
       sameHash: true,
       events: [0],
-      tags: ['surge-created', 'surge-pool', 'surge-version'],
+      tags: ['surge-created', 'surge-pool', 'surge-site', 'surge-version'],
     });
   });
 });

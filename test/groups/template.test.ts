@@ -9,6 +9,8 @@ const settings: Record<string, string> = {
   TLS_CERT: '-----BEGIN CERT-----',
   REG_PASS: 'p4ss',
 };
+const SUBNET =
+  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-net/providers/Microsoft.Network/virtualNetworks/vnet/subnets/workers';
 const version = {
   id: '2.0',
   images: { worker: 'r.example.com/worker:2.0', sidecar: 'fluent/fluent-bit:3.1' },
@@ -105,6 +107,71 @@ describe('buildGroupRequest', () => {
     },
   ])('$label', ({ group, pick, expected }) => {
     expect(pick(build(group as PoolSpecInput['group']))).toEqual(expected);
+  });
+
+  it.each([
+    {
+      label: 'a create from before sites: the pool’s one site, tagged',
+      site: undefined,
+      expected: { location: 'westeurope', site: 'westeurope', where: {}, dns: true },
+    },
+    {
+      label: 'a Spot site in a zone',
+      site: {
+        site: 'northeurope-spot',
+        location: 'northeurope',
+        priority: 'Spot' as const,
+        zone: '2',
+      },
+      expected: {
+        location: 'northeurope',
+        site: 'northeurope-spot',
+        where: { priority: 'Spot', zone: '2' },
+        dns: true,
+      },
+    },
+    {
+      label: 'a subnet site: the ports on a private IP, no public DNS',
+      site: {
+        site: 'westeurope-09d7',
+        location: 'westeurope',
+        priority: 'Regular' as const,
+        subnetId: SUBNET,
+      },
+      expected: {
+        location: 'westeurope',
+        site: 'westeurope-09d7',
+        where: { subnet: { id: SUBNET, ports: [8080] } },
+        dns: false,
+      },
+    },
+  ])('places the group where its site says: $label', ({ site, expected }) => {
+    const spec = poolsOf(
+      poolInput('orders', {
+        group: {
+          containers: [{ name: 'worker', image: 'r.example.com/worker:1.0', ports: [8080] }],
+        },
+      }),
+    ).pools[0];
+    if (!spec) throw new Error('no pool');
+    const input = {
+      pool: 'orders',
+      name: 'orders-abc-0',
+      version,
+      createdAt: '',
+      ...(site ? { site } : {}),
+    };
+    const r = buildGroupRequest(spec, input, (n) => settings[n]);
+    expect({
+      location: r.location,
+      site: r.tags['surge-site'],
+      where: {
+        ...(r.priority ? { priority: r.priority } : {}),
+        ...(r.zone ? { zone: r.zone } : {}),
+        ...(r.subnet ? { subnet: r.subnet } : {}),
+      },
+      dns: r.publicDns !== undefined,
+    }).toEqual(expected);
   });
 
   it('names the pool and field when a secret’s setting is missing', () => {

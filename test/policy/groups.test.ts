@@ -9,7 +9,9 @@ import {
   specVersion,
   versionHash,
 } from '../../shared/policy/version';
+import { sitesOf } from '../../shared/policy/placement';
 import { pickVictims } from '../../shared/policy/victims';
+import { placedSpec } from '../controller/groups';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const knobs = { provisioningTimeoutSeconds: 900, crashLoopRestarts: 3 };
@@ -134,6 +136,23 @@ describe('classifyGroups', () => {
       expected: { phase: 'failed', reason: 'group stopped: its containers are no longer running' },
     },
     {
+      label: 'evicted (a Spot group stopped with a SpotEviction event): failed for capacity',
+      snapshot: snapshot(0, {
+        priority: 'Spot',
+        instanceView: {
+          state: 'Stopped',
+          containers: [],
+          events: [{ name: 'SpotEviction', message: 'capacity reclaimed', type: 'Warning' }],
+        },
+      }),
+      expected: {
+        phase: 'failed',
+        reason: 'evicted: capacity reclaimed',
+        capacityFailure: true,
+        evicted: true,
+      },
+    },
+    {
       label: 'listed without instance view: the last reading stands',
       snapshot: snapshot(0),
       health: { phase: 'running', checkedAt: NOW - 10_000, runningSince: NOW - 50_000 },
@@ -187,6 +206,23 @@ describe('classifyGroups', () => {
     ]);
   });
 
+  it('finds each group’s site and zone (by tag, or by region for a group from before sites)', () => {
+    const sites = sitesOf(
+      placedSpec([{ location: 'westeurope', zones: ['1', '2'] }, { location: 'northeurope' }]),
+    );
+    const tagged = {
+      ...snapshot(0),
+      zone: '2',
+      tags: { ...snapshot(0).tags, 'surge-site': 'westeurope' },
+    };
+    const untagged = { ...snapshot(1), location: 'North Europe' };
+    const { groups } = classifyGroups('orders', [tagged, untagged], {}, knobs, NOW, sites);
+    expect(groups.map((g) => [g.name, g.site, g.zone])).toEqual([
+      [tagged.name, 'westeurope', '2'],
+      [untagged.name, 'northeurope', undefined],
+    ]);
+  });
+
   it('ignores groups tagged for another pool', () => {
     const other = { ...snapshot(0), tags: { ...snapshot(0).tags, 'surge-pool': 'billing' } };
     expect(classifyGroups('orders', [other], {}, knobs, NOW)).toEqual({ groups: [], foreign: [] });
@@ -231,6 +267,51 @@ describe('pickVictims', () => {
     { label: 'nothing to remove', count: 0, victims: [] },
   ])('$label', ({ count, victims }) => {
     expect(pickVictims(pool, 'v2', count).map((v) => v.name)).toEqual(victims);
+  });
+});
+
+describe('pickVictims with sites', () => {
+  const sites = sitesOf(
+    placedSpec([{ location: 'westeurope' }, { location: 'northeurope' }, { location: 'eastus' }]),
+  );
+  const byKey = new Map(sites.map((s) => [s.key, s]));
+  const siteOf = (key: string | undefined) => (key === undefined ? undefined : byKey.get(key));
+  const g = (ordinal: number, site: string | undefined, phase: PoolGroup['phase'] = 'running') => ({
+    name: `g${ordinal}-${site ?? 'gone'}`,
+    versionId: 'v1',
+    ordinal,
+    createdAt: NOW - (100 - ordinal) * 1000,
+    phase,
+    ...(site !== undefined ? { site } : {}),
+  });
+  const pool: PoolGroup[] = [
+    g(0, 'westeurope'),
+    g(1, 'westeurope'),
+    g(2, 'westeurope'),
+    g(3, 'northeurope'),
+    g(4, 'eastus'),
+    g(5, 'westeurope', 'pending'),
+    g(6, undefined),
+  ];
+  it.each([
+    {
+      label: 'fill: pending first, then a removed site, then the least preferred sites',
+      strategy: 'fill' as const,
+      count: 4,
+      victims: ['g5-westeurope', 'g6-gone', 'g4-eastus', 'g3-northeurope'],
+    },
+    {
+      label: 'spread: pending first, a removed site, then the fullest site, one at a time',
+      strategy: 'spread' as const,
+      count: 5,
+      // Left after the first two: westeurope 3, northeurope 1, eastus 1 → westeurope twice, then
+      // all at 1: the least preferred (eastus).
+      victims: ['g5-westeurope', 'g6-gone', 'g2-westeurope', 'g1-westeurope', 'g4-eastus'],
+    },
+  ])('$label', ({ strategy, count, victims }) => {
+    expect(pickVictims(pool, 'v1', count, { strategy, siteOf }).map((v) => v.name)).toEqual(
+      victims,
+    );
   });
 });
 

@@ -8,7 +8,7 @@ import { regionKey } from '../config';
 import type { EmuRequest, Reply } from '../http';
 import { armError, parseJson, resourceNotFound } from '../http';
 import type { ImageBehaviour } from '../images';
-import type { World } from '../world';
+import type { CreateOutcome, World } from '../world';
 import { capacityMessage, capacityRefusal, quotaRefusal, rateWindow } from './admission';
 import type { GroupRecord, GroupRun, Json } from './containerGroups';
 import {
@@ -279,6 +279,25 @@ export function putGroup(world: World, req: EmuRequest, now: number, p: string[]
   const d = readDefinition(req);
   if ('reply' in d) return d.reply;
   const existing = world.groups.get(groupKey(sub, rg, name));
+  const reply = admitAndWrite(world, req, now, { sub, rg, name }, d, existing);
+  if (existing === undefined) {
+    const tags = tagsOf(d.root);
+    const site = world.siteOf(tags, d.region, d.priority === 'Spot');
+    world.countCreate(tags?.[world.poolTag] ?? '(none)', site, createOutcome(reply));
+  }
+  return reply;
+}
+
+/** The checks of a PUT in ACI's order (see putGroup), then the create or the update. */
+function admitAndWrite(
+  world: World,
+  req: EmuRequest,
+  now: number,
+  where: { sub: string; rg: string; name: string },
+  d: Definition,
+  existing: GroupRecord | undefined,
+): Reply {
+  const { sub, rg, name } = where;
   if (existing !== undefined && existing.region !== d.region) {
     return armError(
       409,
@@ -306,7 +325,6 @@ export function putGroup(world: World, req: EmuRequest, now: number, p: string[]
   const capacity = specChanged ? capacityRefusal(world, d.location, d.props) : undefined;
   if (capacity) return capacity;
   rate.add();
-  const where = { sub, rg, name };
   const reply =
     existing === undefined
       ? createGroup(world, req, where, d, shape, images.behaviours, now)
@@ -320,6 +338,28 @@ export function putGroup(world: World, req: EmuRequest, now: number, p: string[]
           now,
         );
   return { ...reply, headers: { ...reply.headers, ...rate.headers } };
+}
+
+/**
+ * How a create was answered, for the placement figures: accepted; over a quota (a quota line,
+ * or the create rate limit's 429); out of capacity (409 "not available in the location"); else.
+ */
+function createOutcome(reply: Reply): CreateOutcome {
+  if (reply.status < 300) return 'accepted';
+  if (reply.status === 429) return 'quota';
+  const message = (reply.json as { error?: { message?: string } } | undefined)?.error?.message;
+  if (/quota/i.test(message ?? '')) return 'quota';
+  if (/not available in the location/i.test(message ?? '')) return 'capacity';
+  return 'other';
+}
+
+/** The tags of a request body, when it has string tags. */
+function tagsOf(root: Json): Record<string, string> | undefined {
+  const tags = root.tags;
+  if (typeof tags !== 'object' || tags === null) return undefined;
+  return Object.fromEntries(
+    Object.entries(tags).filter((e): e is [string, string] => typeof e[1] === 'string'),
+  );
 }
 
 function createGroup(
