@@ -3,6 +3,7 @@ import type { PoolSpecInput } from '../../shared/config/poolSpec';
 import type { ControllerSignal } from '../../shared/controller/signal';
 import { installRuntime } from '../../shared/runtime';
 import { versionHash } from '../../shared/policy/version';
+import { poolInput } from '../fakes/pools';
 import { Harness } from './harness';
 
 afterEach(() => installRuntime(undefined));
@@ -261,4 +262,70 @@ describe('rollouts, through the durable-functions replay code', () => {
     await runChecked(h, 1800, () => JSON.stringify(versions(h)) === JSON.stringify({ [V2]: 10 }));
     expect(versions(h)).toEqual({ [V2]: 10 });
   });
+  const { location: _one, ...azure } = poolInput('orders').azure;
+  const twoRegions = [{ location: 'westeurope' }, { location: 'northeurope' }];
+  it.each([
+    {
+      label: 'spread: v2 comes up beside v1 in each region',
+      pool: { placementStrategy: 'spread' as const },
+      westeuropeCores: 100,
+      v1: { '1.0 westeurope': 2, '1.0 northeurope': 2 },
+      v2: { [`${V2} westeurope`]: 2, [`${V2} northeurope`]: 2 },
+    },
+    {
+      label: 'fill at a quota wall (2 cores in westeurope): v2 comes up where the quota has room',
+      pool: {},
+      westeuropeCores: 2,
+      v1: { '1.0 westeurope': 2, '1.0 northeurope': 2 },
+      v2: { [`${V2} northeurope`]: 4 },
+    },
+  ])(
+    'a pool behind Traffic Manager spans regions; a rollout retires v1 in every one ($label)',
+    async ({ pool, westeuropeCores, v1, v2 }) => {
+      const h = new Harness(webPool({ azure, minGroups: 4, placements: twoRegions, ...pool }));
+      h.groups.quotas.set('westeurope', {
+        containerGroups: 100,
+        cores: westeuropeCores,
+        spotCores: 0,
+      });
+      await h.start();
+      await h.depth(0);
+      await runChecked(h, 300, () => h.router.servingOnline().length === 4);
+      const where = () => {
+        const out: Record<string, number> = {};
+        for (const g of h.groups.groups.values()) {
+          const k = `${g.request.tags['surge-version']} ${g.request.location}`;
+          out[k] = (out[k] ?? 0) + 1;
+        }
+        return out;
+      };
+      const before = where();
+      await h.signal(push(V2));
+      const run = await runChecked(
+        h,
+        1800,
+        () =>
+          JSON.stringify(versions(h)) === JSON.stringify({ [V2]: 4 }) &&
+          h.router.endpoints.size === 4,
+      );
+      // One global profile, its endpoints the groups' public names in whichever region.
+      const targets = [...h.router.endpoints.values()].map((e) => e.target.split('.')[1]).sort();
+      const regions = Object.keys(v2).flatMap((k) =>
+        Array<string>(v2[k] ?? 0).fill(k.split(' ')[1] ?? ''),
+      );
+      expect({
+        before,
+        gaps: run.gaps,
+        after: where(),
+        targets,
+        outcome: h.status().lastRollout?.outcome,
+      }).toEqual({
+        before: v1,
+        gaps: [],
+        after: v2,
+        targets: regions.sort(),
+        outcome: 'completed',
+      });
+    },
+  );
 });
