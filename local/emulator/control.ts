@@ -39,6 +39,10 @@ export interface GroupSummary {
   readonly phase: GroupPhase;
   readonly provisioningState: string;
   readonly location: string;
+  /** `Spot` for a Spot group (Regular ones leave it out). */
+  readonly priority?: 'Spot';
+  /** The availability zone of a zonal group. */
+  readonly zone?: string;
   readonly images: readonly string[];
   readonly fqdn?: string;
   /** ISO times of the current run (undefined when never reached or never will be). */
@@ -140,6 +144,8 @@ export class EmulatorControl {
           phase: phaseAt(g.run, now),
           provisioningState: provisioningStateAt(g.run, now),
           location: g.location,
+          ...(g.priority === 'Spot' ? { priority: 'Spot' as const } : {}),
+          ...(zoneOf(g.zones) !== undefined ? { zone: zoneOf(g.zones) } : {}),
           images,
           ...(g.fqdn !== undefined ? { fqdn: g.fqdn } : {}),
           acceptedAt: new Date(g.run.acceptedAt).toISOString(),
@@ -527,3 +533,8 @@ const injectedSchema: z.ZodType<InjectedArmError> = z.strictObject({
   kind: z.enum(['read', 'write', 'delete', 'any']).optional(),
   count: z.number().int().min(1).optional(),
 });
+
+/** A group's one zone, from the zones it was created with (stored as sent). */
+function zoneOf(zones: unknown): string | undefined {
+  return Array.isArray(zones) && zones.length === 1 ? String(zones[0]) : undefined;
+}
