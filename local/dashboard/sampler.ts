@@ -6,6 +6,8 @@
  * Per pool and sample: the queue depth, arrivals/s and drained/s (deltas of the emulator's
  * enqueued and dequeued counters between two samples: what happened, not what a model predicts),
  * the groups by emulator phase and by version, and the desired count the controller published.
+ * Per pool, the latest placement counters too: create calls, refusals by reason, groups accepted
+ * by site and Spot evictions, as ACI (the emulator) saw them.
  *
  * Clock-driven, never wall-clock-driven: in real time `start()` samples on an interval timer; in
  * virtual time the sampler is a `VirtualTimeParticipant`, so `driveVirtualTime` stops at each
@@ -19,7 +21,13 @@ import type { PoolStatus, StatusDecision } from '../../shared/controller/status'
 import { parseImageRef } from '../../shared/policy/version';
 import type { Clock } from '../clock';
 import type { DurableEngine } from '../durable/engine';
-import type { EmulatorControl, EntityStats, GroupSummary, RequestCounters } from '../emulator';
+import type {
+  EmulatorControl,
+  EntityStats,
+  GroupSummary,
+  PoolPlacement,
+  RequestCounters,
+} from '../emulator';
 import { namespaceHost } from '../emulator/config';
 import type { VirtualTimeParticipant } from '../host/virtualTime';
 
@@ -88,7 +96,10 @@ export function versionOfImages(images: readonly string[], repository: string | 
 }
 
 /** What the sampler reads from the emulator (`EmulatorControl` fits). */
-export type EmulatorReadings = Pick<EmulatorControl, 'queues' | 'groups' | 'counters'>;
+export type EmulatorReadings = Pick<
+  EmulatorControl,
+  'queues' | 'groups' | 'counters' | 'placement'
+>;
 
 /** A pool controller as the dashboard shows it. */
 export interface ControllerSnapshot {
@@ -310,6 +321,8 @@ export interface PoolView {
   readonly series: PoolSeries;
   /** Decisions seen over the sampler's life, oldest first. */
   readonly decisions: readonly StatusDecision[];
+  /** Creates, refusals by reason, groups accepted by site and evictions; null before any. */
+  readonly placement: PoolPlacement | null;
 }
 
 /** What `/api/dashboard` serves: the whole page's data in one answer. */
@@ -391,6 +404,7 @@ function snapshotOf(input: {
   readonly counters: RequestCounters | undefined;
   readonly controllers: ReadonlyMap<string, ControllerSnapshot>;
   readonly decisions: ReadonlyMap<string, readonly StatusDecision[]>;
+  readonly placement: Readonly<Record<string, PoolPlacement>>;
   readonly lastError: string | null;
 }): DashboardSnapshot {
   const last = input.samples[input.samples.length - 1];
@@ -415,6 +429,7 @@ function snapshotOf(input: {
         latest: view,
         series: seriesOf(pool.name, input.samples),
         decisions: input.decisions.get(pool.name) ?? [],
+        placement: input.placement[pool.name] ?? null,
       };
     }),
     lastError: input.lastError,
@@ -457,6 +472,7 @@ export class DashboardSampler implements VirtualTimeParticipant {
     (sample: Sample, added: ReadonlyMap<string, StatusDecision[]>) => void
   >();
   #counters: RequestCounters | undefined;
+  #placement: Readonly<Record<string, PoolPlacement>> = {};
   #seq = 0;
   #nextAt: number;
   #timer: NodeJS.Timeout | undefined;
@@ -495,6 +511,7 @@ export class DashboardSampler implements VirtualTimeParticipant {
       const queues = emulator.queues();
       const groups = emulator.groups();
       const counters = emulator.counters();
+      const placement = emulator.placement();
       const previous = this.#ring.last();
       const pools: Record<string, PoolSample> = {};
       const added = new Map<string, StatusDecision[]>();
@@ -532,6 +549,7 @@ export class DashboardSampler implements VirtualTimeParticipant {
       const sample: Sample = { t, pools };
       this.#ring.push(sample);
       this.#counters = counters;
+      this.#placement = placement;
       this.#seq++;
       this.#lastError = null;
       // Listeners run outside the try: their failures are theirs, not a failed sample.
@@ -566,6 +584,7 @@ export class DashboardSampler implements VirtualTimeParticipant {
       counters: this.#counters,
       controllers: this.#controllers,
       decisions: this.#decisions,
+      placement: this.#placement,
       lastError: this.#lastError,
     });
   }

@@ -16,10 +16,11 @@ import type { VersionsOutcome } from './versions';
  * what the controller knows of each site's health. A quota refusal marks a site full until a
  * usage read sent after it shows room; a capacity refusal or a group failed for capacity closes
  * the site at once for a backoff that doubles (30 s, 60 s …), and the next site takes the creates
- * at once; an evicted Spot group is replaced in its site (one eviction is Spot's nature), but an
- * eviction within maxFailureBackoffSeconds of the last closes the site the same way. A group that
- * starts in a site resets its count (see afterLesson). A refused create is not sent again blindly: while no site has room,
- * no create is sent at all.
+ * at once; when the backoff ends the site takes one create per decision (a probe) until a group
+ * starts there, which resets its count (see afterLesson). An evicted Spot group is replaced in its
+ * site (one eviction is Spot's nature), but an eviction within maxFailureBackoffSeconds of the
+ * last closes the site the same way. A refused create is not sent again blindly: while no site
+ * has room, no create is sent at all.
  */
 
 /** What the placement stage decided. */
@@ -55,6 +56,7 @@ export function placeGroups(
       live: liveBySite(view.groups),
       budgets: budgetsOf(view.quota),
       closed: closedSites(sites, placement.sites, now),
+      probing: probingSites(sites, placement.sites, now),
       groupCores: coresOf(spec),
     },
     count,
@@ -71,9 +73,9 @@ export function learnSites(slice: PlacementSlice, look: Look): PlacementSlice {
 }
 
 /**
- * The sites' health after a look: what the groups taught (see the module comment), and a full site open again once
- * its region shows room in a usage read sent after the refusal — or, when no such read came
- * (usage unreadable), after maxFailureBackoffSeconds, to try again.
+ * The sites' health after a look: what the groups taught (see the module comment), and a full
+ * site open again once its region shows room in a usage read sent after the refusal — or, when
+ * no such read came (usage unreadable), after maxFailureBackoffSeconds, to try again.
  */
 function healthAfterLook(
   slice: PlacementSlice,
@@ -155,6 +157,29 @@ function closedSites(
     }
   }
   return closed;
+}
+
+/**
+ * Sites whose capacity backoff is over but whose last group has not started since: one create
+ * per decision probes them (see PlacementInput.probing).
+ */
+function probingSites(
+  sites: readonly Site[],
+  health: Readonly<Record<string, SiteHealth>>,
+  now: number,
+): Map<string, string> {
+  const probing = new Map<string, string>();
+  for (const site of sites) {
+    const h = health[site.key];
+    if (h === undefined || h.full || h.backoff.failures === 0 || holdsCreates(h.backoff, now)) {
+      continue;
+    }
+    probing.set(
+      site.key,
+      `${site.key} probing with one create after ${h.backoff.failures} capacity failure(s)`,
+    );
+  }
+  return probing;
 }
 
 /** Live groups per site, and per zone within it. */

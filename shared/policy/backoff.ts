@@ -37,13 +37,16 @@ export function holdsCreates(backoff: Backoff, now: number): boolean {
  * Counts a capacity failure of a site and closes it at once: capacity is a region's, so the
  * same region rarely has it a moment later, and another site can take the creates meanwhile.
  * The wait starts at failureBackoffSeconds and doubles from there: 30 s, 60 s, 120 s … capped at
- * maxFailureBackoffSeconds (bumpBackoff's schedule without its free first retry).
+ * maxFailureBackoffSeconds (bumpBackoff's schedule without its free first retry). A site
+ * already closed stays as it is: the refusals of one wave of creates, sent before the first came
+ * back, are one failure, not twelve (which would close the site for the 600 s cap at once).
  */
 export function closeSite(
   backoff: Backoff,
   knobs: Pick<ControllerSpec, 'failureBackoffSeconds' | 'maxFailureBackoffSeconds'>,
   now: number,
 ): Backoff {
+  if (holdsCreates(backoff, now)) return backoff;
   const failures = backoff.failures + 1;
   const wait = Math.min(
     knobs.maxFailureBackoffSeconds,

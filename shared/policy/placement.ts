@@ -113,6 +113,12 @@ export interface PlacementInput {
   readonly budgets: ReadonlyMap<string, RegionBudget>;
   /** Sites that take no creates now, with why (full, unavailable). */
   readonly closed: ReadonlyMap<string, string>;
+  /**
+   * Sites open again after capacity failures, with why: each takes one create per decision (a
+   * probe) until a group starts there, so a region still out of capacity refuses one create, not
+   * a wave. Example: 12 creates, westeurope probing, fill → 1 in westeurope, 11 in northeurope.
+   */
+  readonly probing: ReadonlyMap<string, string>;
   /** Cores of one group of the pool. */
   readonly groupCores: number;
 }
@@ -136,10 +142,10 @@ export function placeCreates(input: PlacementInput, count: number): Placed {
   const budgets = new Map([...input.budgets].map(([k, v]) => [k, copyBudget(v)]));
   const choices: SiteChoice[] = [];
   while (choices.length < count) {
-    const open = input.sites.filter((s) => hasRoom(input, s, live, budgets) === undefined);
+    const open = input.sites.filter((s) => hasRoom(input, s, live, budgets, choices) === undefined);
     const site = pickSite(input.strategy, open, live);
     if (site === undefined) {
-      return { choices, held: heldReason(input, live, budgets) };
+      return { choices, held: heldReason(input, live, budgets, choices) };
     }
     const here = live.get(site.key) ?? { count: 0, zones: {} };
     const zone = pickZone(site, here.zones);
@@ -164,9 +170,12 @@ function hasRoom(
   site: Site,
   live: ReadonlyMap<string, { count: number }>,
   budgets: ReadonlyMap<string, RegionBudget>,
+  placed: readonly SiteChoice[],
 ): string | undefined {
   const closed = input.closed.get(site.key);
   if (closed !== undefined) return closed;
+  const probing = input.probing.get(site.key);
+  if (probing !== undefined && placed.some((c) => c.site === site.key)) return probing;
   const count = live.get(site.key)?.count ?? 0;
   if (site.maxGroups !== undefined && count >= site.maxGroups) {
     return `${site.key} at its maxGroups ${site.maxGroups}`;
@@ -229,8 +238,11 @@ function heldReason(
   input: PlacementInput,
   live: ReadonlyMap<string, { count: number }>,
   budgets: ReadonlyMap<string, RegionBudget>,
+  placed: readonly SiteChoice[],
 ): string {
-  const reasons = input.sites.map((s) => hasRoom(input, s, live, budgets) ?? `${s.key} open`);
+  const reasons = input.sites.map(
+    (s) => hasRoom(input, s, live, budgets, placed) ?? `${s.key} open`,
+  );
   return [...new Set(reasons)].join('; ');
 }
 

@@ -128,6 +128,23 @@ describe('placement, through the durable-functions replay code', () => {
     });
   });
 
+  it('a region still out of capacity is probed with one create per doubling backoff', async () => {
+    harness = new Harness(
+      placed([{ location: 'westeurope' }, { location: 'northeurope', maxGroups: 4 }]),
+    );
+    harness.groups.noCapacity.add('westeurope');
+    await harness.start();
+    await harness.depth(3000); // 12 wanted: the first wave goes to westeurope, all refused
+    await keepSignalling(3000, 600);
+    // 12 refused + 4 in northeurope + one probe of westeurope after each backoff:
+    // 30 s, 60 s, 120 s and 240 s (the next, 480 s, ends after the ten minutes).
+    expect({
+      calls: harness.groups.calls.create,
+      bySite: createdBy('surge-site'),
+      westeurope: harness.status().sites[0]?.state,
+    }).toEqual({ calls: 12 + 4 + 4, bySite: { northeurope: 4 }, westeurope: 'unavailable' });
+  });
+
   it('spreads a site’s groups evenly over its zones (skew at most one)', async () => {
     harness = new Harness(placed([{ location: 'westeurope', zones: ['1', '2', '3'] }]));
     await harness.start();

@@ -85,6 +85,8 @@ interface PageFacts {
   }[];
   readonly decisions: { readonly pool: string; readonly rows: number; readonly reasons: number }[];
   readonly chips: Record<string, string[]>;
+  /** Per pool: each site row's cells (site, groups, state), and the line of ACI's create counts. */
+  readonly sites: Record<string, { readonly rows: string[][]; readonly aci: string }>;
 }
 
 async function pageFacts(page: Page): Promise<PageFacts> {
@@ -121,7 +123,18 @@ async function pageFacts(page: Page): Promise<PageFacts> {
         [...s.querySelectorAll('.chip')].map((c) => (c.textContent ?? '').trim()),
       ]),
     );
-    return { charts, decisions, chips };
+    const sites = Object.fromEntries(
+      [...document.querySelectorAll('section.pool')].map((s) => [
+        s.getAttribute('data-pool') ?? '',
+        {
+          rows: [...s.querySelectorAll('table.sites tbody tr')].map((tr) =>
+            [...tr.querySelectorAll('td')].map((td) => (td.textContent ?? '').trim()),
+          ),
+          aci: (s.querySelector('p.aci')?.textContent ?? '').trim(),
+        },
+      ]),
+    );
+    return { charts, decisions, chips, sites };
   });
 }
 
@@ -240,6 +253,21 @@ describe('the dashboard in headless Chromium', () => {
       ],
     );
     expect(facts.chips.web).toContainEqual(expect.stringMatching(/^Last rollout: completed/));
+    // Where the groups run, and what ACI saw of the creates.
+    expectResult(
+      'sites',
+      Object.entries(facts.sites).map(([pool, x]) => ({
+        pool,
+        rows: x.rows.map(([site, groups, state]) => [site, Number(groups) >= 1, state]),
+        aci: /^\d+ create calls · refused: quota 0, capacity \d+, other \d+ · capacity failures \d+ · Spot evictions 0$/.test(
+          x.aci,
+        ),
+      })),
+      [
+        { pool: 'orders', rows: [['westeurope', true, 'open']], aci: true },
+        { pool: 'web', rows: [['westeurope', true, 'open']], aci: true },
+      ],
+    );
 
     // The screenshot: series ink in every plot.
     const ink = await inkOf(page, facts, 'demo');

@@ -19,6 +19,7 @@ import type {
   EmulatorConfig,
   EntityStats,
   GroupSummary,
+  PoolPlacement,
   RequestCounters,
 } from '../../local/emulator';
 import { emptyCounters } from '../../local/emulator/world';
@@ -58,6 +59,8 @@ export class FakeEmulator implements EmulatorReadings {
   /** How many times each reading was taken. */
   readonly reads = { queues: 0, groups: 0, counters: 0 };
   counters429 = 0;
+  /** What `placement()` reports, per pool (a test sets it). */
+  placementByPool: Record<string, PoolPlacement> = {};
 
   constructor(
     private readonly clock: { now(): number },
@@ -108,6 +111,10 @@ export class FakeEmulator implements EmulatorReadings {
       acceptedAt: iso(T0),
       messagesPerSecond: 5,
     }));
+  }
+
+  placement(): Record<string, PoolPlacement> {
+    return this.placementByPool;
   }
 
   counters(): RequestCounters {

@@ -381,10 +381,19 @@ describe('DashboardSampler in virtual time', () => {
     stops.push(() => target.stop());
     const controllers = new FakeControllers();
     controllers.set('orders', { desired: 1, recentDecisions: [decision(T0 - 1000, 1, 'start')] });
+    const emulator = world(clock);
+    const placement = {
+      createCalls: 3,
+      refused: { quota: 1, capacity: 0, other: 0 },
+      bySite: { westeurope: 2 },
+      capacityFailures: 0,
+      evictions: 0,
+    };
+    emulator.placementByPool = { orders: placement };
     const sampler = new DashboardSampler({
       clock,
       pools: [ORDERS],
-      emulator: world(clock),
+      emulator,
       controllers: controllers.read,
       intervalMs: 10_000,
       windowMs: 30_000,
@@ -480,6 +489,7 @@ describe('DashboardSampler in virtual time', () => {
             versions: { '1.0': [1, 1, 1], '2.0': [1, 1, 1] },
           },
           decisions: [decision(T0 - 1000, 1, 'start'), decision(T0 + 26_000, 2, 'backlog')],
+          placement,
         },
       ],
       lastError: null,
@@ -502,6 +512,7 @@ describe('DashboardSampler in virtual time', () => {
         },
         groups: () => emulator.groups(),
         counters: () => emulator.counters(),
+        placement: () => emulator.placement(),
       },
       controllers: new FakeControllers().read,
     });

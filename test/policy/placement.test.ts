@@ -17,6 +17,7 @@ function input(
     live?: Record<string, { count: number; zones?: Record<string, number> }>;
     budgets?: Record<string, RegionBudget>;
     closed?: Record<string, string>;
+    probing?: Record<string, string>;
     groupCores?: number;
   } = {},
 ): PlacementInput {
@@ -31,6 +32,7 @@ function input(
     ),
     budgets: new Map(Object.entries(extra.budgets ?? {})),
     closed: new Map(Object.entries(extra.closed ?? {})),
+    probing: new Map(Object.entries(extra.probing ?? {})),
     groupCores: extra.groupCores ?? 2,
   };
 }
@@ -125,6 +127,18 @@ describe('placeCreates: which site each create goes to', () => {
       input: input([we, ne], { closed: { westeurope: 'westeurope full' } }),
       count: 2,
       expected: { sites: ['northeurope', 'northeurope'] },
+    },
+    {
+      label: 'a site probing after capacity failures takes one create; the next takes the rest',
+      input: input([we, ne], { probing: { westeurope: 'westeurope probing' } }),
+      count: 3,
+      expected: { sites: ['westeurope', 'northeurope', 'northeurope'] },
+    },
+    {
+      label: 'the only site probing: one create, the rest held with why',
+      input: input([we], { probing: { westeurope: 'westeurope probing' } }),
+      count: 3,
+      expected: { sites: ['westeurope'], held: 'westeurope probing' },
     },
     {
       label: 'no site has room: nothing placed, each site’s reason in order',

@@ -41,7 +41,18 @@ describe('placement examples through simulate', () => {
   let wall: PoolReport;
   let twoRegions: PoolReport;
   let need: PoolReport;
+  let spot: PoolReport;
+  let noCapacity: PoolReport;
   beforeAll(async () => {
+    spot = await run(example('spot-fallback.json'));
+    // westeurope (both its sites, Spot and Regular) refuses every create for capacity.
+    noCapacity = await run(
+      example('spot-fallback.json', (d) => {
+        (d.emulator as Record<string, unknown>).faults = {
+          regions: { westeurope: { syncCapacityRate: 1 } },
+        };
+      }),
+    );
     wall = await run(example('quota-wall.json'));
     twoRegions = await run(example('two-regions.json'));
     // The need: the same pool and burst where no quota binds.
@@ -82,5 +93,33 @@ describe('placement examples through simulate', () => {
       bySite: ['northeurope', 'westeurope'],
       westeuropeFull: 50,
     });
+  });
+
+  it('Spot first: evicted groups are replaced, refusals move creates on, every site is used', () => {
+    const p = spot.placement;
+    expect({
+      drained: spot.messages.backlogAtEnd === 0,
+      evicted: p.evictions > 0,
+      sites: Object.keys(p.bySite),
+      // Every call is a group or a refusal: nothing sent that ARM did not answer for.
+      calls: p.createCalls === p.groupsCreated + p.refused.capacity + p.refused.quota,
+    }).toEqual({
+      drained: true,
+      evicted: true,
+      sites: ['northeurope', 'westeurope', 'westeurope-spot'],
+      calls: true,
+    });
+  });
+
+  it('a region out of capacity costs a probe per doubling backoff, not a wave per look', () => {
+    const p = noCapacity.placement;
+    // Per westeurope site in 30 minutes: the first refusal, then one probe after each backoff
+    // (30, 60, 120, 240, 480 s, then every 600 s): at most 7 each, 14 for both. Sending a whole
+    // wave at each reopening, as before probes, was refused 21 times here.
+    expect({
+      drained: noCapacity.messages.backlogAtEnd === 0,
+      refusedAtMost14: p.refused.capacity <= 14,
+      bySite: Object.keys(p.bySite),
+    }).toEqual({ drained: true, refusedAtMost14: true, bySite: ['northeurope'] });
   });
 });

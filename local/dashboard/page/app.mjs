@@ -604,6 +604,7 @@ function facts(pool) {
     { class: 'side' },
     h('h3', {}, 'Status'),
     dl,
+    sites(pool),
     h('h3', { class: 'errors-title' }, 'Recent errors'),
     errors.length
       ? h(
@@ -622,6 +623,77 @@ function facts(pool) {
         )
       : h('p', { class: 'none' }, 'None.'),
   );
+}
+
+/**
+ * Where the pool's groups run: each site of its placements with its live groups and state (open,
+ * full until usage shows room, unavailable until a backoff ends), then what ACI saw of its creates:
+ * calls, refusals by reason, capacity failures and Spot evictions.
+ */
+function sites(pool) {
+  const list = pool.controller?.status?.sites ?? [];
+  const p = pool.placement;
+  const table = h(
+    'table',
+    { class: 'sites', 'data-pool': pool.name },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, 'Site'),
+        h('th', { scope: 'col', class: 'num' }, 'Groups'),
+        h('th', { scope: 'col' }, 'State'),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      list.map((x) =>
+        h(
+          'tr',
+          { 'data-site': x.site, class: x.state },
+          h(
+            'td',
+            {},
+            x.site,
+            h(
+              'span',
+              { class: 'where' },
+              [
+                x.priority === 'Spot' ? 'Spot' : '',
+                x.zones.length ? `zones ${x.zones.join(', ')}` : '',
+                x.subnet ? 'subnet' : '',
+              ]
+                .filter(Boolean)
+                .join(' · '),
+            ),
+          ),
+          h(
+            'td',
+            { class: 'num' },
+            `${fmt(x.groups)}${x.maxGroups === null ? '' : ` / ${fmt(x.maxGroups)}`}`,
+          ),
+          h(
+            'td',
+            { title: x.last ?? '' },
+            x.state === 'open'
+              ? 'open'
+              : `${x.state}${x.until ? ` until ${clockTime(x.until)}` : ''}`,
+          ),
+        ),
+      ),
+    ),
+  );
+  const aci = p
+    ? `${fmt(p.createCalls)} create calls · refused: quota ${fmt(p.refused.quota)}, capacity ${fmt(p.refused.capacity)}, other ${fmt(p.refused.other)} · capacity failures ${fmt(p.capacityFailures)} · Spot evictions ${fmt(p.evictions)}`
+    : 'No create yet.';
+  return [
+    h('h3', { class: 'sites-title' }, 'Sites'),
+    list.length ? table : h('p', { class: 'none' }, 'No status yet.'),
+    h('p', { class: 'aci', 'data-pool': pool.name }, aci),
+  ];
 }
 
 function decisionsTable(pool) {
