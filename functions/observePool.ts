@@ -110,7 +110,8 @@ async function readProfile(
 
 /**
  * The quota usage of each region the pool places groups in, keyed by region; a region whose read
- * failed is left out (its sites are then capped only by refusals) and the failure reported.
+ * failed is left out (its sites are then capped only by refusals) and the failure reported, once
+ * a minute (sharedUsage).
  */
 async function readQuota(
   deps: ObservePoolDeps,
@@ -122,12 +123,13 @@ async function readQuota(
   const quota: Record<string, QuotaRead> = {};
   for (const [region, location] of regions) {
     try {
-      quota[region] = await sharedUsage(
+      const read = await sharedUsage(
         deps.usage.memory,
         usageKey(subscriptionId, location),
         () => deps.containerGroups.usage(subscriptionId, location),
         deps.usage.now,
       );
+      if (read) quota[region] = read;
     } catch (e) {
       failures.push(toFailure(e));
     }

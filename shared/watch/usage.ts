@@ -43,11 +43,13 @@ export interface UsageMemory {
   readonly entries: Map<string, UsageEntry>;
   /** Reads in flight: a pool asking meanwhile waits for the same read. */
   readonly reads: Map<string, Promise<UsageEntry>>;
+  /** When a region's last read failed (ms): no new read for a minute after. */
+  readonly failedAt: Map<string, number>;
 }
 
 /** Fresh, empty usage memory. */
 export function newUsageMemory(): UsageMemory {
-  return { entries: new Map(), reads: new Map() };
+  return { entries: new Map(), reads: new Map(), failedAt: new Map() };
 }
 
 /** The key of a subscription's region: "West Europe" and "westeurope" are one. */
@@ -96,25 +98,38 @@ export function reserve(entry: UsageEntry | undefined, r: Reservation): UsageEnt
 
 /**
  * The region's usage, read through the memory: the entry when its read is under a minute old,
- * else the read in flight, else a new read. A failed read throws; the stale entry stays.
+ * else the read in flight, else a new read. A failed read throws, to the pool that sent it only;
+ * for a minute after, pools get the stale entry (or nothing) without a read, so an identity not
+ * allowed to read usage (403) costs one call a minute, not one per look.
  */
 export async function sharedUsage(
   memory: UsageMemory,
   key: string,
   read: () => Promise<RegionUsage>,
   now: () => number,
-): Promise<QuotaRead> {
+): Promise<QuotaRead | undefined> {
   const entry = memory.entries.get(key);
   if (entry && now() - entry.read.at < USAGE_READ_EVERY_MS) return usageSeen(entry);
+  const failedAt = memory.failedAt.get(key);
+  if (failedAt !== undefined && now() - failedAt < USAGE_READ_EVERY_MS) {
+    return entry && usageSeen(entry);
+  }
   let inFlight = memory.reads.get(key);
   if (!inFlight) {
     const at = now();
     inFlight = read()
-      .then((usage) => {
-        const next = afterRead(usage, at, memory.entries.get(key));
-        memory.entries.set(key, next);
-        return next;
-      })
+      .then(
+        (usage) => {
+          const next = afterRead(usage, at, memory.entries.get(key));
+          memory.entries.set(key, next);
+          memory.failedAt.delete(key);
+          return next;
+        },
+        (e: unknown) => {
+          memory.failedAt.set(key, at);
+          throw e;
+        },
+      )
       .finally(() => memory.reads.delete(key));
     memory.reads.set(key, inFlight);
   }

@@ -59,6 +59,14 @@ describe('pools document', () => {
       scaleInMaxFraction: 0.5,
     });
     expect(config.byName.get('thumbnails')?.scaling.mode).toBe('keda');
+    // Spot first (a queue worker: no ports), then Regular over three zones, then another region.
+    expect(
+      config.byName.get('thumbnails')?.placements?.map((p) => [p.location, p.priority]),
+    ).toEqual([
+      ['westeurope', 'Spot'],
+      ['westeurope', 'Regular'],
+      ['northeurope', 'Regular'],
+    ]);
     expect(Object.isFrozen(orders)).toBe(true);
     expect(Object.isFrozen(orders?.group.containers[0])).toBe(true);
   });

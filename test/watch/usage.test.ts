@@ -81,35 +81,40 @@ describe('sharedUsage: one read a minute per subscription and region, for every 
     });
   });
 
-  it('a failed read throws, keeps the stale entry, and the next pool tries again', async () => {
+  it('a failed read throws once; for a minute pools get the stale entry without reading', async () => {
     const memory = newUsageMemory();
     let now = T0;
+    let calls = 0;
     const key = usageKey('sub', 'westeurope');
-    await sharedUsage(
-      memory,
-      key,
-      () => Promise.resolve(lines(1, 1)),
-      () => now,
-    );
+    const answer = (r: () => Promise<RegionUsage>) => () => {
+      calls += 1;
+      return r();
+    };
+    const ask = (r: () => Promise<RegionUsage>) => sharedUsage(memory, key, answer(r), () => now);
+    const ok = (usage: RegionUsage) => () => Promise.resolve(usage);
+    const fail = () => Promise.reject(new Error('403 AuthorizationFailed'));
+    await ask(ok(lines(1, 1)));
     now += USAGE_READ_EVERY_MS;
-    await expect(
-      sharedUsage(
-        memory,
-        key,
-        () => Promise.reject(new Error('503')),
-        () => now,
-      ),
-    ).rejects.toThrow('503');
-    const again = await sharedUsage(
-      memory,
-      key,
-      () => Promise.resolve(lines(2, 2)),
-      () => now,
-    );
-    expect({ again, inFlight: memory.reads.size }).toEqual({
-      again: { at: now, usage: lines(2, 2) },
+    await expect(ask(fail)).rejects.toThrow('403');
+    now += 30_000;
+    const stale = await ask(fail);
+    now += 30_000;
+    const fresh = await ask(ok(lines(2, 2)));
+    expect({ stale, fresh, calls, inFlight: memory.reads.size }).toEqual({
+      stale: { at: T0, usage: lines(1, 1) },
+      fresh: { at: now, usage: lines(2, 2) },
+      calls: 3,
       inFlight: 0,
     });
+  });
+
+  it('with no read ever answered, pools get nothing for a minute after a failure', async () => {
+    const memory = newUsageMemory();
+    const key = usageKey('sub', 'westeurope');
+    const fail = () => Promise.reject(new Error('403 AuthorizationFailed'));
+    await expect(sharedUsage(memory, key, fail, () => T0)).rejects.toThrow('403');
+    expect(await sharedUsage(memory, key, fail, () => T0 + 59_000)).toBeUndefined();
+    await expect(sharedUsage(memory, key, fail, () => T0 + 60_000)).rejects.toThrow('403');
   });
 
   it('a create accepted before any read is left to the first read', () => {
