@@ -61,6 +61,19 @@ export const emptyDrainMemory: DrainMemory = { arrivals: [], slopes: [], recomme
 const MAX_SAMPLE_GAP_MS = 2 * 60_000;
 /** Two slopes are only compared when λ can be taken as steady between them. */
 const MAX_SLOPE_AGE_MS = 5 * 60_000;
+/**
+ * Samples closer than this teach nothing: a depth read is a snapshot of a queue that moves in
+ * whole messages, so over 50 ms one message drained reads as 20 messages/s. A storm of wake
+ * signals seconds apart once taught a throughput of 30/s for workers that drain 5 and arrivals of
+ * 119/s. Such a sample is not even kept as the next comparison point: the next one that is 5 s
+ * or more after the last kept sample is compared with it.
+ */
+export const MIN_SAMPLE_GAP_MS = 5_000;
+/**
+ * A learned throughput stays within this factor of the configured one either way: beyond it the
+ * configuration, not the workers, is wrong, and a bad estimate must not size the pool.
+ */
+const THROUGHPUT_BOUND = 10;
 
 /** Exponentially weighted moving average: rate 0.3 moves 30 % of the way to the new value. */
 function ewma(previous: number | undefined, next: number, rate: number): number {
@@ -109,7 +122,8 @@ export function observeDepth(
   const next = { at: sample.at, active: sample.active, ready };
   const last = memory.last;
   const dt = last ? (sample.at - last.at) / 1000 : 0;
-  if (!last || dt <= 0) return { ...memory, last: next };
+  if (!last) return { ...memory, last: next };
+  if (dt * 1000 < MIN_SAMPLE_GAP_MS) return memory;
   if (dt * 1000 > MAX_SAMPLE_GAP_MS) {
     // Nothing to learn from the slope, but time has passed: the arrival estimate decays.
     const decayed =
@@ -141,32 +155,13 @@ export function observeDepth(
   if (!consumptionKnown && arrivalRate !== undefined)
     arrivalRate = Math.min(arrivalRate, mu * most);
 
-  let throughput = memory.throughput;
-  let slopes = memory.slopes;
-  if (saturated && spec.learn) {
-    // With the most groups, the weakest bound: μ ≥ −slope / R only errs low.
-    const lowerBound = -slope / most;
-    if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
-  }
-  if (saturated && fewest === most) {
-    if (spec.learn) {
-      const prev = memory.slopes
-        .filter((p) => p.ready !== most && sample.at - p.at <= MAX_SLOPE_AGE_MS)
-        .sort((a, b) => b.at - a.at)[0];
-      if (prev) {
-        const identified = (prev.slope - slope) / (most - prev.ready);
-        const configured = spec.messagesPerSecondPerGroup;
-        // Bursts change λ too, which this method assumes steady; keep only plausible answers.
-        if (identified > configured / 10 && identified < configured * 10) {
-          throughput = ewma(throughput ?? mu, identified, spec.learningRate);
-        }
-      }
-    }
-    slopes = [
-      ...memory.slopes.filter((p) => p.ready !== most && sample.at - p.at <= MAX_SLOPE_AGE_MS),
-      { slope, ready: most, at: sample.at },
-    ];
-  }
+  const { throughput, slopes } = learnThroughput(memory, spec, {
+    at: sample.at,
+    slope,
+    fewest,
+    most,
+    saturated,
+  });
   return {
     ...memory,
     arrivals,
@@ -175,6 +170,53 @@ export function observeDepth(
     slopes,
     last: next,
   };
+}
+
+/**
+ * What a saturated interval teaches about μ (see observeDepth): a lower bound from the drain, an
+ * identification from two group counts, and the slope kept for the next identification. The
+ * result stays within THROUGHPUT_BOUND of the configured throughput.
+ */
+function learnThroughput(
+  memory: DrainMemory,
+  spec: DrainScaling,
+  seen: {
+    readonly at: number;
+    readonly slope: number;
+    readonly fewest: number;
+    readonly most: number;
+    readonly saturated: boolean;
+  },
+): Pick<DrainMemory, 'throughput' | 'slopes'> {
+  const { at, slope, fewest, most, saturated } = seen;
+  const mu = throughputOf(memory, spec);
+  const configured = spec.messagesPerSecondPerGroup;
+  let throughput = memory.throughput;
+  let slopes = memory.slopes;
+  if (saturated && spec.learn) {
+    // With the most groups, the weakest bound: μ ≥ −slope / R only errs low.
+    const lowerBound = -slope / most;
+    if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
+  }
+  if (saturated && fewest === most) {
+    const recent = memory.slopes.filter((p) => p.ready !== most && at - p.at <= MAX_SLOPE_AGE_MS);
+    const prev = [...recent].sort((a, b) => b.at - a.at)[0];
+    if (spec.learn && prev) {
+      const identified = (prev.slope - slope) / (most - prev.ready);
+      // Bursts change λ too, which this method assumes steady; keep only plausible answers.
+      if (identified > configured / 10 && identified < configured * 10) {
+        throughput = ewma(throughput ?? mu, identified, spec.learningRate);
+      }
+    }
+    slopes = [...recent, { slope, ready: most, at }];
+  }
+  if (throughput !== undefined) {
+    throughput = Math.min(
+      configured * THROUGHPUT_BOUND,
+      Math.max(configured / THROUGHPUT_BOUND, throughput),
+    );
+  }
+  return { ...(throughput !== undefined ? { throughput } : {}), slopes };
 }
 
 /** The lower median: of [1, 5, 9, 100] it is 5, of [0, 144] it is 0 (err low, see above). */

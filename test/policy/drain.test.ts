@@ -271,6 +271,39 @@ describe('drain estimators', () => {
     });
   });
 
+  it('learns nothing from a storm of readings seconds apart, and bounds what it learns', () => {
+    // 4 groups draining 5/s each (configured 5), λ = 4/s, saturated at 1000 waiting. 300 wake
+    // signals within 3 s each carry a reading; whole-message snapshots 10 ms apart read as
+    // drains of 100/s and more. Only a reading 5 s after the last kept one is compared.
+    const s = { ...spec, messagesPerSecondPerGroup: 5 };
+    const start = observeDepth(emptyDrainMemory, s, { at: T0, active: 1000 }, 4);
+    let memory = start;
+    for (let i = 1; i <= 300; i++) {
+      memory = observeDepth(memory, s, { at: T0 + i * 10, active: 1000 - (i % 3) }, 4);
+    }
+    const afterStorm = memory;
+    memory = observeDepth(memory, s, { at: T0 + 15_000, active: 1000 - 16 * 15 }, 4);
+    // A wildly fast drain (50,000 in 5 s by 4 groups) cannot push μ past 10 × the configured 5/s.
+    const fast = observeDepth(
+      { ...memory, last: { at: T0 + 20_000, active: 100_000, ready: 4 } },
+      s,
+      { at: T0 + 25_000, active: 50_000 },
+      4,
+    );
+    expect({
+      storm: afterStorm,
+      throughput: memory.throughput,
+      arrivals: memory.arrivals.map((a) => a.rate),
+      bounded: fast.throughput,
+    }).toEqual({
+      storm: start,
+      // 16/s fell with 4 groups at 5/s: λ = −16 + 20 = 4/s; μ stays as configured.
+      throughput: undefined,
+      arrivals: [4],
+      bounded: 50,
+    });
+  });
+
   it('learns start-up latency as a moving average and ignores it when learning is off', () => {
     const once = observeStartup(emptyDrainMemory, spec, 40);
     const twice = observeStartup(once, spec, 80);
