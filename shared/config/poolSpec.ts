@@ -288,13 +288,15 @@ const drainScaling = z
       .int()
       .min(0)
       .max(86_400)
-      .default(300)
-      .describe('Scale in only to the highest count recommended over this window (seconds)'),
+      .optional()
+      .describe(
+        'A fixed scale-in window, as the HPA has (seconds): scale in only to the highest count recommended over it; default: none, surplus groups are held for the break-even time start-up × (1 + utilization)',
+      ),
     scaleInMaxFraction: z
       .number()
       .gt(0)
       .max(1)
-      .default(0.5)
+      .default(1)
       .describe('At most this fraction of the groups is removed per scale-in tick (at least one)'),
   })
   .describe(

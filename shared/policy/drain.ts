@@ -45,8 +45,17 @@ export interface DrainMemory {
     readonly ready: number;
     readonly at: number;
   }[];
-  /** Recent unstabilized recommendations, for the scale-in stabilization window. */
+  /** Recent unstabilized recommendations, for the scale-in hold (or fixed window). */
   readonly recommendations: readonly { readonly at: number; readonly desired: number }[];
+  /** The live count at the previous decision: a drop since is a release (scale-in). */
+  readonly lastLive?: number;
+  /** When groups were last released. */
+  readonly releasedAt?: number;
+  /**
+   * The hold's regret multiplier (≥ 1): doubled when a release is followed within twice the hold
+   * by a backlog that needs the groups back, halving back toward 1 every HOLD_REGRET_HALF_LIFE_MS.
+   */
+  readonly regret?: { readonly factor: number; readonly at: number };
 }
 
 /** A drain memory that knows nothing yet. */
@@ -254,12 +263,82 @@ export interface DrainInput {
 export interface DrainDecision {
   /**
    * The groups the pool should have. Below `live` it is already stabilized (the highest
-   * recommendation of the window) and limited to scaleInMaxFraction of the pool per step; the
+   * recommendation of the hold) and limited to scaleInMaxFraction of the pool per step; the
    * controller still applies scale-in only on the scale-in tick.
    */
   readonly desired: number;
   readonly reason: string;
   readonly memory: DrainMemory;
+}
+
+/** A regret (a too-early release) fades by half over this time (10 minutes). */
+export const HOLD_REGRET_HALF_LIFE_MS = 10 * 60_000;
+/** The hold never grows past this many times its break-even base. */
+const MAX_REGRET = 8;
+
+/**
+ * How long groups above the recommendation are held before release, in seconds. With
+ * `scaleInStabilizationSeconds` set, that fixed window (the HPA's behaviour). Otherwise the
+ * break-even time of ski rental: keeping an idle group t seconds costs t group-seconds; releasing
+ * it and needing it again costs its start-up (billed from the pull) plus the wait of the messages
+ * that arrive meanwhile, which matters in proportion to how busy the pool is (ρ = λ / (μ · live),
+ * at most 1). So H = S · (1 + ρ) · regret. Example: S = 30 s, λ = 8/s, μ = 2/s, 8 live → ρ = 0.5
+ * → H = 45 s; the queue empty and no arrivals → H = 30 s.
+ */
+export function holdSeconds(
+  spec: DrainScaling,
+  seen: {
+    readonly startup: number;
+    readonly lambda: number;
+    readonly mu: number;
+    readonly live: number;
+  },
+  memory: Pick<DrainMemory, 'regret'>,
+  now: number,
+): number {
+  if (spec.scaleInStabilizationSeconds !== undefined) return spec.scaleInStabilizationSeconds;
+  const rho = Math.min(1, seen.lambda / (seen.mu * Math.max(1, seen.live)));
+  return seen.startup * (1 + rho) * regretFactor(memory, now);
+}
+
+/** The regret multiplier now: 1 + (factor − 1) halved per half-life since it was last raised. */
+function regretFactor(memory: Pick<DrainMemory, 'regret'>, now: number): number {
+  const r = memory.regret;
+  if (r === undefined) return 1;
+  return 1 + (r.factor - 1) * 0.5 ** ((now - r.at) / HOLD_REGRET_HALF_LIFE_MS);
+}
+
+/**
+ * The regret memory after this decision: a release is remembered when the live count dropped,
+ * and a release that a backlog undoes within twice its hold doubles the hold (flapping costs a
+ * start-up and the wait each time; a longer hold stops it). Example: groups released at 10:00
+ * with a 30 s hold, a backlog needs them back at 10:00:40 → the next hold is 60 s.
+ */
+function afterRelease(
+  memory: DrainMemory,
+  seen: {
+    readonly live: number;
+    readonly recommended: number;
+    readonly active: number;
+    readonly hold: number;
+  },
+  now: number,
+): Pick<DrainMemory, 'lastLive' | 'releasedAt' | 'regret'> {
+  const released = memory.lastLive !== undefined && seen.live < memory.lastLive;
+  const releasedAt = released ? now : memory.releasedAt;
+  const regretted =
+    memory.releasedAt !== undefined &&
+    seen.recommended > seen.live &&
+    seen.active > 0 &&
+    now - memory.releasedAt <= 2 * seen.hold * 1000;
+  const regret = regretted
+    ? { factor: Math.min(MAX_REGRET, regretFactor(memory, now) * 2), at: now }
+    : memory.regret;
+  return {
+    lastLive: seen.live,
+    ...(releasedAt !== undefined && !regretted ? { releasedAt } : {}),
+    ...(regret ? { regret } : {}),
+  };
 }
 
 /** Decides the group count for the drain policy (formula in this module's header). */
@@ -291,27 +370,66 @@ export function drainDecide(input: DrainInput): DrainDecision {
     `${active} waiting, arrivals ${fmt(lambda)}/s, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
     `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s = ${raw}` +
     (recommended !== raw ? `, bounded to ${recommended} by min ${minGroups}/max ${maxGroups}` : '');
-  const horizon = now - spec.scaleInStabilizationSeconds * 1000;
+  const hold = holdSeconds(spec, { startup, lambda, mu, live }, memory, now);
+  const horizon = now - hold * 1000;
   const recommendations = [
     ...memory.recommendations.filter((r) => r.at > horizon),
     { at: now, desired: recommended },
   ];
-  const next = { ...memory, recommendations };
+  const next = {
+    ...memory,
+    recommendations,
+    ...afterRelease(memory, { live, recommended, active, hold }, now),
+  };
   if (recommended >= live) {
     return { desired: recommended, reason: `drain: ${formula}`, memory: next };
   }
-  const stabilized = Math.max(...recommendations.map((r) => r.desired));
+  if (spec.scaleInStabilizationSeconds === undefined && active >= live) {
+    // Every group has a message to drain: releasing one saves no group-second (the backlog's
+    // work is the same however many groups do it) and only makes the messages wait longer.
+    // What is held afterwards is what the formula recommended meanwhile, not this count: by
+    // then the tail of the backlog needs fewer groups (measured in bench:policies, holding the
+    // busy count doubled the cost of batches at the same p95).
+    return {
+      desired: live,
+      reason: `drain: ${formula}; keeping ${live}: every group has work (${active} waiting)`,
+      memory: next,
+    };
+  }
+  return scaleIn({ spec, live, recommended, minGroups, hold, formula }, next);
+}
+
+/**
+ * Scale-in: the highest recommendation within the hold (see holdSeconds), at most
+ * scaleInMaxFraction of the pool per step, never below minGroups.
+ */
+function scaleIn(
+  d: {
+    readonly spec: DrainScaling;
+    readonly live: number;
+    readonly recommended: number;
+    readonly minGroups: number;
+    readonly hold: number;
+    readonly formula: string;
+  },
+  memory: DrainMemory,
+): DrainDecision {
+  const { spec, live, recommended, minGroups, hold } = d;
+  const stabilized = Math.max(...memory.recommendations.map((r) => r.desired));
   const stepFloor = live - Math.max(1, Math.floor(live * spec.scaleInMaxFraction));
   const desired = Math.min(live, Math.max(stabilized, stepFloor, minGroups));
+  const window =
+    spec.scaleInStabilizationSeconds !== undefined
+      ? `in ${fmt(hold)} s`
+      : `in the ${fmt(hold)} s break-even hold`;
   const limits: string[] = [];
-  if (stabilized > recommended)
-    limits.push(`highest recommendation in ${spec.scaleInStabilizationSeconds} s is ${stabilized}`);
+  if (stabilized > recommended) limits.push(`highest recommendation ${window} is ${stabilized}`);
   if (stepFloor > Math.max(stabilized, recommended))
     limits.push(`at most ${live - stepFloor} removed per step`);
   return {
     desired,
-    reason: `drain: ${formula}${limits.length ? `; scale-in to ${desired}: ${limits.join(', ')}` : ''}`,
-    memory: next,
+    reason: `drain: ${d.formula}${limits.length ? `; scale-in to ${desired}: ${limits.join(', ')}` : ''}`,
+    memory,
   };
 }
 

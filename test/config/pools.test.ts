@@ -55,8 +55,7 @@ describe('pools document', () => {
       activationMessages: 0,
       arrivalWindowSeconds: 120,
       arrivalHalfLifeSeconds: 300,
-      scaleInStabilizationSeconds: 300,
-      scaleInMaxFraction: 0.5,
+      scaleInMaxFraction: 1,
     });
     expect(config.byName.get('thumbnails')?.scaling.mode).toBe('keda');
     // Spot first (a queue worker: no ports), then Regular over three zones, then another region.

@@ -14,9 +14,21 @@ export const NOW = Date.parse('2026-11-22T10:00:00Z');
 /** The version the test pool's spec names. */
 export const V1 = '1.0';
 
-/** The `orders` pool (drain, 2 msg/s per group, start-up 60 s, not learning), with overrides. */
+/**
+ * The `orders` pool (drain, 2 msg/s per group, start-up 60 s, not learning), with overrides. It
+ * scales in with the HPA's fixed 300 s window and at most half the pool per tick, so the stage
+ * tests' numbers are about the tick and the rollout, not the hold (the break-even hold has its
+ * own tables in test/policy/drain.test.ts).
+ */
 export function ordersSpec(overrides: Partial<PoolSpecInput> = {}): PoolSpec {
-  const scaling = { mode: 'drain', messagesPerSecondPerGroup: 2, startupSeconds: 60, learn: false };
+  const scaling = {
+    mode: 'drain',
+    messagesPerSecondPerGroup: 2,
+    startupSeconds: 60,
+    learn: false,
+    scaleInStabilizationSeconds: 300,
+    scaleInMaxFraction: 0.5,
+  };
   const input = poolInput('orders', {
     group: { containers: [{ name: 'worker', image: `contoso.azurecr.io/worker:${V1}` }] },
     scaling,

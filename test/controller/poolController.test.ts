@@ -92,6 +92,7 @@ describe('pool controller, through the durable-functions replay code', () => {
         startupSeconds: 30,
         learn: false,
         scaleInStabilizationSeconds: 300,
+        scaleInMaxFraction: 0.5,
       },
       controller: { maxParallelWrites: 20 },
     });
@@ -119,6 +120,36 @@ describe('pool controller, through the durable-functions replay code', () => {
       sizes.push(harness.groups.names().length);
     }
     expect(sizes).toEqual([3, 2, 1, 0]); // 5 → 3 → 2 → 1 → 0: at most half (at least one) per tick
+  });
+
+  it('keeps busy groups while a backlog lasts, then holds only what was recommended for the break-even time', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },
+      controller: { maxParallelWrites: 20 },
+    });
+    await harness.start();
+    await harness.depth(2700); // 10 groups
+    await harness.engine.advanceBy(60_000);
+    // 900 left: the formula alone would ask for 3, but all 10 groups are draining.
+    await harness.depth(900);
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    const busy = harness.groups.names().length;
+    const reason = harness.status().lastDecision?.reason;
+    // The backlog is gone 15 s later: no arrivals, so the hold is the 30 s start-up, and what it
+    // holds is the highest recommendation within it: 3, for the 900 of 15 s ago.
+    await harness.engine.advanceBy(15_000);
+    await harness.depth(0);
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    const inHold = harness.groups.names().length;
+    await harness.engine.advanceBy(30_000);
+    await harness.depth(0);
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    expect({
+      busy,
+      reason: /every group has work/.test(reason ?? ''),
+      inHold,
+      after: harness.groups.names().length,
+    }).toEqual({ busy: 10, reason: true, inHold: 3, after: 0 });
   });
 
   it('holds while paused, and acts on resume', async () => {

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { DrainScaling } from '../../shared/config/poolSpec';
 import type { DrainMemory } from '../../shared/policy/drain';
 import {
+  HOLD_REGRET_HALF_LIFE_MS,
   drainDecide,
   emptyDrainMemory,
+  holdSeconds,
   observeDepth,
   observeStartup,
 } from '../../shared/policy/drain';
@@ -175,6 +177,125 @@ describe('drainDecide', () => {
   ];
   it.each(cases)('$label', (c) => {
     expect(decideCase(c)).toEqual({ desired: c.desired, reason: c.reason });
+  });
+});
+
+describe('scale-in by evidence: the break-even hold', () => {
+  /** The default spec: no fixed window, the whole surplus may go in one step. */
+  const evidence: DrainScaling = {
+    ...spec,
+    scaleInStabilizationSeconds: undefined,
+    scaleInMaxFraction: 1,
+  };
+  it.each([
+    {
+      label: 'README worked example: S 30 s, 8/s arriving, 2/s per group, 8 live → 45 s',
+      seen: { startup: 30, lambda: 8, mu: 2, live: 8 },
+      memory: {},
+      spec: evidence,
+      hold: 45,
+    },
+    {
+      label: 'no arrivals: the start-up alone',
+      seen: { startup: 30, lambda: 0, mu: 2, live: 8 },
+      memory: {},
+      spec: evidence,
+      hold: 30,
+    },
+    {
+      label: 'arrivals beyond the pool’s capacity count as a full pool (ρ at most 1)',
+      seen: { startup: 30, lambda: 100, mu: 2, live: 8 },
+      memory: {},
+      spec: evidence,
+      hold: 60,
+    },
+    {
+      label: 'a regret just raised to 2 doubles it',
+      seen: { startup: 30, lambda: 0, mu: 2, live: 8 },
+      memory: { regret: { factor: 2, at: T0 } },
+      spec: evidence,
+      hold: 60,
+    },
+    {
+      label: 'a regret of 2 raised one half-life ago counts 1.5',
+      seen: { startup: 30, lambda: 0, mu: 2, live: 8 },
+      memory: { regret: { factor: 2, at: T0 - HOLD_REGRET_HALF_LIFE_MS } },
+      spec: evidence,
+      hold: 45,
+    },
+    {
+      label: 'a fixed window set: that window, as the HPA',
+      seen: { startup: 30, lambda: 8, mu: 2, live: 8 },
+      memory: { regret: { factor: 4, at: T0 } },
+      spec: { ...evidence, scaleInStabilizationSeconds: 300 },
+      hold: 300,
+    },
+  ])('$label', ({ seen, memory, spec: s, hold }) => {
+    expect(holdSeconds(s, seen, memory, T0)).toBe(hold);
+  });
+
+  /** drainDecide with the evidence spec (1 msg/s per group, 30 s start-up, 300 s target). */
+  function decide(live: number, active: number, memory: Partial<DrainMemory>) {
+    const d = drainDecide({
+      spec: { ...evidence, messagesPerSecondPerGroup: 1, startupSeconds: 30 },
+      now: T0,
+      live,
+      ready: live,
+      active,
+      minGroups: 0,
+      maxGroups: 100,
+      memory: { ...emptyDrainMemory, ...memory },
+    });
+    return {
+      desired: d.desired,
+      why: d.reason.replace(/^.*; /, ''),
+      regret: d.memory.regret?.factor ?? 1,
+    };
+  }
+
+  it.each([
+    {
+      label: 'every group has a message: none is released, whatever the formula says',
+      live: 10,
+      active: 900,
+      memory: {},
+      expected: { desired: 10, why: 'keeping 10: every group has work (900 waiting)', regret: 1 },
+    },
+    {
+      label: 'the backlog gone 20 s ago: the surplus is held (30 s hold)',
+      live: 10,
+      active: 0,
+      memory: { recommendations: [{ at: T0 - 20_000, desired: 10 }] },
+      expected: {
+        desired: 10,
+        why: 'scale-in to 10: highest recommendation in the 30 s break-even hold is 10',
+        regret: 1,
+      },
+    },
+    {
+      label: 'the hold over: the whole surplus goes in one step',
+      live: 10,
+      active: 0,
+      memory: { recommendations: [{ at: T0 - 40_000, desired: 10 }] },
+      expected: {
+        desired: 0,
+        why: 'drain: 0 waiting, arrivals 0/s, 1/s per group, start-up 30 s: 0 to keep up + 0 to drain 0 within 270 s = 0',
+        regret: 1,
+      },
+    },
+    {
+      label: 'a backlog 40 s after a release (within 2 × 30 s) doubles the hold',
+      live: 2,
+      active: 2000,
+      memory: { lastLive: 2, releasedAt: T0 - 40_000 },
+      expected: {
+        desired: 8,
+        why: 'drain: 2000 waiting, arrivals 0/s, 1/s per group, start-up 30 s: 0 to keep up + 7.19 to drain 1940 within 270 s = 8',
+        regret: 2,
+      },
+    },
+  ])('$label', ({ live, active, memory, expected }) => {
+    expect(decide(live, active, memory)).toEqual(expected);
   });
 });
 
