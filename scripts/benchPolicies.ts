@@ -3,8 +3,11 @@
  * local/simulate/policyBench.ts. Prints each workload's sweep (group-seconds, × the work floor,
  * p95 wait) and its cost ratios, then the median over workloads and the targets.
  *
- * `--only NAME[,NAME]` runs some workloads; `--quick` sweeps three dials of each policy.
+ * `--only NAME[,NAME]` runs some workloads; `--quick` sweeps three dials of each policy;
+ * `--html FILE` also writes a self-contained page that draws each workload's sweeps.
  */
+import { writeFileSync } from 'node:fs';
+import { renderBenchHtml } from '../local/simulate/benchHtml';
 import type { WorkloadResult } from '../local/simulate/policyBench';
 import {
   DRAIN_TARGETS,
@@ -58,6 +61,16 @@ async function main(): Promise<void> {
     `\nmedian cost ratio over ${results.length} workloads: ${num(overall, 2)} (target ≤ ${TARGET_MEDIAN}: ${overall <= TARGET_MEDIAN ? 'met' : 'NOT met'}); worst ${num(worst, 2)} (target ≤ ${TARGET_MAX}: ${worst <= TARGET_MAX ? 'met' : 'NOT met'})`,
   );
   console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const html = arg('--html');
+  if (html !== undefined) {
+    const descriptions = Object.fromEntries(SUITE.map((w) => [w.name, w.description]));
+    const command = `npm run bench:policies -- ${process.argv.slice(2).join(' ')}`.trim();
+    writeFileSync(
+      html,
+      renderBenchHtml(results, { command, descriptions, median: overall, worst }),
+    );
+    console.log(`wrote ${html}`);
+  }
 }
 
 main().catch((e: unknown) => {
