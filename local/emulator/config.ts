@@ -102,6 +102,16 @@ export interface NamespaceSeed {
   readonly topics?: Readonly<Record<string, readonly string[]>>;
 }
 
+/** A consumer outside the emulated groups (see `workload.consumers`). */
+export interface BaselineConsumer {
+  readonly namespace: string;
+  readonly entity: string;
+  /** Messages per second it drains while the entity has messages. */
+  readonly rate: number;
+  readonly startMs?: number;
+  readonly endMs?: number;
+}
+
 /** Arrivals installed at start. */
 export interface ArrivalsSeed {
   readonly namespace: string;
@@ -160,6 +170,12 @@ export interface EmulatorConfig {
     /** Batches a queue keeps before merging neighbours (default 4096). */
     readonly maxBatches?: number;
     readonly arrivals?: readonly ArrivalsSeed[];
+    /**
+     * Consumers outside the emulated groups (a VM or Kubernetes fleet that ACI only tops up):
+     * each drains its entity at `rate` messages/s from startMs to endMs (ms after the start;
+     * default: always), like a group that is always running.
+     */
+    readonly consumers?: readonly BaselineConsumer[];
   };
   readonly arm?: {
     /** Container groups per list page (default 100); a smaller page exercises nextLink. */
@@ -415,6 +431,17 @@ export const emulatorConfigSchema: z.ZodType<EmulatorConfig> = z.strictObject({
             namespace: z.string().min(1),
             entity: z.string().min(1),
             schedules: z.array(scheduleSchema),
+          }),
+        )
+        .optional(),
+      consumers: z
+        .array(
+          z.strictObject({
+            namespace: z.string().min(1),
+            entity: z.string().min(1),
+            rate: z.number().positive(),
+            startMs: nonNegative.optional(),
+            endMs: nonNegative.optional(),
           }),
         )
         .optional(),

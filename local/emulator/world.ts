@@ -13,6 +13,7 @@
  */
 import type { Clock } from '../clock';
 import type {
+  BaselineConsumer,
   EmulatorConfig,
   FaultConfig,
   LimitsConfig,
@@ -203,6 +204,10 @@ export class World {
   readonly #byTarget = new Map<string, GroupRecord>();
   readonly #tombstones = new Map<string, Tombstone>();
   readonly #capacity = new Map<string, CapacityProfile>();
+  /** Consumers outside the groups, by entity key (config `workload.consumers`). */
+  readonly #consumers = new Map<string, BaselineConsumer[]>();
+  /** When the world was made: consumers' times count from here. */
+  readonly #startedAt: number;
   readonly #billing = new Map<string, PoolUsage>();
   /** Placement figures of runs that ended, and of creates, per pool. */
   readonly #placement = new Map<string, PoolPlacement>();
@@ -217,6 +222,7 @@ export class World {
   constructor(options: WorldOptions) {
     const c = options.config;
     this.clock = options.clock;
+    this.#startedAt = options.clock.now();
     this.seed = options.seed;
     this.rng = Rng.fromSeed(options.seed);
     this.faultsRng = this.rng.fork('faults');
@@ -258,6 +264,10 @@ export class World {
     }
     for (const a of c.workload?.arrivals ?? [])
       this.setArrivals(a.namespace, a.entity, a.schedules);
+    for (const consumer of c.workload?.consumers ?? []) {
+      const key = `${namespaceHost(consumer.namespace)}/${consumer.entity.toLowerCase()}`;
+      this.#consumers.set(key, [...(this.#consumers.get(key) ?? []), consumer]);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -337,6 +347,10 @@ export class World {
       const perMs = g.drainRate / 1000;
       changes.push([run.drainFrom, perMs]);
       if (Number.isFinite(end)) changes.push([end, -perMs]);
+    }
+    for (const c of this.#consumers.get(entityKey) ?? []) {
+      changes.push([this.#startedAt + (c.startMs ?? 0), c.rate / 1000]);
+      if (c.endMs !== undefined) changes.push([this.#startedAt + c.endMs, -c.rate / 1000]);
     }
     changes.sort((a, b) => a[0] - b[0]);
     const times: number[] = [];

@@ -277,6 +277,13 @@ const drainScaling = z
       .describe(
         'A pool at zero groups starts only when more messages than this are waiting (messages)',
       ),
+    baselineMessagesPerSecond: z
+      .number()
+      .min(0)
+      .default(0)
+      .describe(
+        'Messages/second consumers outside Surge (a VM or Kubernetes fleet) drain from the queue, if known; Surge learns the net rate (arrivals minus theirs) once it sees the queue move, and sizes ACI for the rest only',
+      ),
     arrivalWindowSeconds: seconds(
       'Arrival rate is the median of what was seen over this window; a one-off burst does not count as a rate',
     ).default(120),

@@ -29,7 +29,15 @@ export interface DrainMemory {
    * Arrival rates seen in intervals where consumption was known (no group running, or every
    * running group busy), within arrivalWindowSeconds.
    */
-  readonly arrivals: readonly { readonly at: number; readonly rate: number }[];
+  readonly arrivals: readonly {
+    readonly at: number;
+    readonly rate: number;
+    /**
+     * Seen with an empty queue and no group of the pool running: all it says is that outside
+     * consumers (if any) kept up, so net arrivals were at most this; see arrivalEstimate.
+     */
+    readonly censored?: true;
+  }[];
   /** Learned throughput μ of one group (messages/s); undefined until learned. */
   readonly throughput?: number;
   /** Learned start-up latency S (s); undefined until a group has been seen starting. */
@@ -150,17 +158,17 @@ export function observeDepth(
   const saturated = most > 0 && Math.min(last.active, sample.active) >= most;
   const consumptionKnown = most === 0 || saturated;
   const horizon = sample.at - spec.arrivalWindowSeconds * 1000;
+  const censored = most === 0 && last.active === 0 && sample.active === 0;
+  const observed = { at: sample.at, rate: netArrivals(slope, mu, fewest, most) };
   const arrivals = [
     ...memory.arrivals.filter((a) => a.at > horizon),
-    // With the fewest groups, the least consumption: λ errs low.
-    ...(consumptionKnown ? [{ at: sample.at, rate: Math.max(0, slope + mu * fewest) }] : []),
+    ...(consumptionKnown ? [censored ? { ...observed, censored: true as const } : observed] : []),
   ];
-  let arrivalRate =
-    arrivals.length >= 2
-      ? lowerMedian(arrivals.map((a) => a.rate))
-      : memory.arrivalRate === undefined
-        ? undefined
-        : memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds);
+  const decayed =
+    memory.arrivalRate === undefined
+      ? undefined
+      : memory.arrivalRate * 0.5 ** (dt / spec.arrivalHalfLifeSeconds);
+  let arrivalRate = arrivalEstimate(arrivals) ?? decayed;
   if (!consumptionKnown && arrivalRate !== undefined)
     arrivalRate = Math.min(arrivalRate, mu * most);
 
@@ -226,6 +234,37 @@ function learnThroughput(
     );
   }
   return { ...(throughput !== undefined ? { throughput } : {}), slopes };
+}
+
+/**
+ * One observation of net arrivals ν = λ − β (arrivals minus what consumers outside Surge drain)
+ * from a depth slope with between `fewest` and `most` of the pool's groups running: the value of
+ * slope + μ·R closest to zero over that range, so it errs toward neither more arrivals nor more
+ * outside help than the interval shows. Example: no group ran and 1200 → 900 in 30 s → ν = −10/s,
+ * someone else drains 10/s more than arrives; 100 → 70 with 3 groups at 2/s → ν = −2 + 6 = 4/s.
+ */
+function netArrivals(slope: number, mu: number, fewest: number, most: number): number {
+  const low = slope + mu * fewest;
+  const high = slope + mu * most;
+  return low >= 0 ? low : high <= 0 ? high : 0;
+}
+
+/**
+ * λ from the window's observations: the lower median of the ones that saw the queue move, once
+ * there are two; else of all of them (an idle pool's zeros), once there are two; else none. An
+ * empty queue with nothing of the pool running says little when others drain it, so two moving
+ * observations outweigh any number of those. Example: [0c, 0c, 0c, +200, −15] → −15.
+ */
+function arrivalEstimate(arrivals: DrainMemory['arrivals']): number | undefined {
+  const moving = arrivals.filter((a) => a.censored !== true);
+  if (moving.length >= 2) return lowerMedian(moving.map((a) => a.rate));
+  if (arrivals.length >= 2) return lowerMedian(arrivals.map((a) => a.rate));
+  return undefined;
+}
+
+/** True when the window holds fewer than two observations that saw the queue move. */
+export function arrivalsUnseen(memory: Pick<DrainMemory, 'arrivals'>): boolean {
+  return memory.arrivals.filter((a) => a.censored !== true).length < 2;
 }
 
 /** The lower median: of [1, 5, 9, 100] it is 5, of [0, 144] it is 0 (err low, see above). */
@@ -353,21 +392,31 @@ export function drainDecide(input: DrainInput): DrainDecision {
   }
   const mu = throughputOf(memory, spec);
   const startup = startupOf(memory, spec);
-  // Arrivals slower than one message per drain target count as none: a group started when the
-  // next message shows up still meets the target, and otherwise a decaying estimate would keep
-  // one group alive forever.
-  const lambda =
-    (memory.arrivalRate ?? 0) * spec.targetDrainSeconds < 1 ? 0 : (memory.arrivalRate ?? 0);
+  // Net arrivals ν: arrivals minus what consumers outside Surge drain. Under
+  // one message per drain target either way counts as none: a group started when the next
+  // message shows up still meets the target, and a decaying estimate would keep a group forever.
+  // A stated baseline stands until the queue has been seen moving twice within the window.
+  const stated = spec.baselineMessagesPerSecond;
+  const seen = stated > 0 && arrivalsUnseen(memory) ? -stated : (memory.arrivalRate ?? -stated);
+  const net = Math.abs(seen) * spec.targetDrainSeconds < 1 ? 0 : seen;
+  const lambda = Math.max(0, net);
+  // What the others drain beyond the arrivals works on the backlog too: within the window they
+  // take others·W of it. Example: 3000 waiting, ν = −5/s, W = 240 s → 1200 are theirs.
+  const others = Math.max(0, -net);
   const keepUp = (lambda * (1 + spec.headroom)) / mu;
-  const backlogAtStart = Math.max(0, active + (lambda - mu * ready) * startup);
+  const backlogAtStart = Math.max(0, active + (net - mu * ready) * startup);
   const window = Math.max(spec.targetDrainSeconds - startup, startup);
-  const drainTerm = backlogAtStart / (mu * window);
+  const drainTerm = Math.max(0, backlogAtStart - others * window) / (mu * window);
   const activating = live === 0 && active <= spec.activationMessages && lambda === 0;
   // 1e-9 keeps 4.000000001 (float noise) from becoming 5 groups.
   const raw = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
   const recommended = clamp(raw, minGroups, maxGroups);
+  const arrivals =
+    others > 0
+      ? `arrivals ${fmt(net)}/s (others drain ${fmt(others)}/s more than arrives)`
+      : `arrivals ${fmt(lambda)}/s`;
   const formula =
-    `${active} waiting, arrivals ${fmt(lambda)}/s, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
+    `${active} waiting, ${arrivals}, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
     `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s = ${raw}` +
     (recommended !== raw ? `, bounded to ${recommended} by min ${minGroups}/max ${maxGroups}` : '');
   const hold = holdSeconds(spec, { startup, lambda, mu, live }, memory, now);

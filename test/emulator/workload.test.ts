@@ -115,6 +115,33 @@ describe('draining', () => {
     );
   });
 
+  it('a consumer outside the groups drains its queue from its start to its end, with a group on top', async () => {
+    const { emu, control } = await start({
+      ...CONFIG,
+      workload: {
+        consumers: [{ namespace: NS, entity: 'orders', rate: 4, startMs: 10_000, endMs: 60_000 }],
+      },
+    });
+    control.enqueue(NS, 'orders', 1000);
+    await ports(emu).containerGroups.beginCreate(group('orders-a'));
+    const depthAt = (s: number) => {
+      control.advance(T0 + s * 1000 - control.now());
+      return control.queue(NS, 'orders')!.depth;
+    };
+    // The consumer drains 4/s from 10 s; the group adds 10/s from 20 s; the consumer stops at 60 s.
+    // 1000 − 4·10 = 960 at 20 s; − 14·40 = 400 at 60 s; − 10·20 = 200 at 80 s.
+    expectResult(
+      'depths',
+      [10, 20, 60, 80].map((s) => [s, depthAt(s)]),
+      [
+        [10, 1000],
+        [20, 960],
+        [60, 400],
+        [80, 200],
+      ],
+    );
+  });
+
   it('hours of model time in one jump: 6 h of a sine workload against one group', async () => {
     const { emu, control } = await start();
     await ports(emu).containerGroups.beginCreate(group('orders-a'));

@@ -22,6 +22,7 @@ const spec: DrainScaling = {
   learningRate: 0.3,
   headroom: 0.1,
   activationMessages: 0,
+  baselineMessagesPerSecond: 0,
   arrivalWindowSeconds: 120,
   arrivalHalfLifeSeconds: 300,
   scaleInStabilizationSeconds: 300,
@@ -177,6 +178,78 @@ describe('drainDecide', () => {
   ];
   it.each(cases)('$label', (c) => {
     expect(decideCase(c)).toEqual({ desired: c.desired, reason: c.reason });
+  });
+});
+
+describe('consumers outside Surge: ACI sized for the rest only', () => {
+  it('learns negative net arrivals from a queue that falls with no group running', () => {
+    // Nobody of the pool runs; someone else drains 10/s more than arrives: 1200 → 900 in 30 s.
+    let memory = observeDepth(emptyDrainMemory, spec, { at: T0, active: 1200 }, 0);
+    memory = observeDepth(memory, spec, { at: T0 + 15_000, active: 1050 }, 0);
+    memory = observeDepth(memory, spec, { at: T0 + 30_000, active: 900 }, 0);
+    expect(memory.arrivalRate).toBe(-10);
+  });
+
+  /** drainDecide: 2/s per group, 60 s start-up, 300 s target (W = 240 s), nothing running. */
+  const decide = (active: number, memory: Partial<DrainMemory>, baseline = 0) =>
+    drainDecide({
+      spec: { ...spec, baselineMessagesPerSecond: baseline },
+      now: T0,
+      live: 0,
+      ready: 0,
+      active,
+      minGroups: 0,
+      maxGroups: 100,
+      memory: { ...emptyDrainMemory, ...memory },
+    });
+  it.each([
+    {
+      label: 'no outside help: 3000 / (2 × 240) → 7',
+      active: 3000,
+      memory: {},
+      baseline: 0,
+      expected: {
+        desired: 7,
+        reason:
+          'drain: 3000 waiting, arrivals 0/s, 2/s per group, start-up 60 s: 0 to keep up + 6.25 to drain 3000 within 240 s = 7',
+      },
+    },
+    {
+      label: 'others drain 5/s beyond arrivals: 2700 at start, 1200 of it theirs → 4',
+      active: 3000,
+      memory: { arrivalRate: -5 },
+      baseline: 0,
+      expected: {
+        desired: 4,
+        reason:
+          'drain: 3000 waiting, arrivals -5/s (others drain 5/s more than arrives), 2/s per group, start-up 60 s: 0 to keep up + 3.13 to drain 2700 within 240 s = 4',
+      },
+    },
+    {
+      label: 'stated (baselineMessagesPerSecond 5) before anything is seen: the same',
+      active: 3000,
+      memory: {},
+      baseline: 5,
+      expected: {
+        desired: 4,
+        reason:
+          'drain: 3000 waiting, arrivals -5/s (others drain 5/s more than arrives), 2/s per group, start-up 60 s: 0 to keep up + 3.13 to drain 2700 within 240 s = 4',
+      },
+    },
+    {
+      label: 'others clear the backlog within the target on their own: no group',
+      active: 600,
+      memory: { arrivalRate: -10 },
+      baseline: 0,
+      expected: {
+        desired: 0,
+        reason:
+          'drain: 600 waiting, arrivals -10/s (others drain 10/s more than arrives), 2/s per group, start-up 60 s: 0 to keep up + 0 to drain 0 within 240 s = 0',
+      },
+    },
+  ])('$label', ({ active, memory, baseline, expected }) => {
+    const d = decide(active, memory, baseline);
+    expect({ desired: d.desired, reason: d.reason }).toEqual(expected);
   });
 });
 
