@@ -277,6 +277,12 @@ const drainScaling = z
       .describe(
         'A pool at zero groups starts only when more messages than this are waiting (messages)',
       ),
+    predictRecurringBursts: z
+      .boolean()
+      .default(true)
+      .describe(
+        'Learn bursts that recur at a steady period (three onsets) and start groups one start-up time before the next',
+      ),
     baselineMessagesPerSecond: z
       .number()
       .min(0)

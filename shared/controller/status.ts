@@ -1,4 +1,7 @@
-import { startupOf, throughputOf } from '../policy/drain';
+import type { DrainScaling } from '../config/poolSpec';
+import type { DrainMemory } from '../policy/drain';
+import { prewarmStartsAt, startupOf, throughputOf } from '../policy/drain';
+import { noRecurrence, patternOf } from '../policy/recurrence';
 import { sitesOf } from '../policy/placement';
 import type {
   ControllerState,
@@ -38,6 +41,13 @@ export interface PoolStatus {
     readonly throughputPerGroup: number | null;
     readonly startupSeconds: number | null;
     readonly learned: { readonly throughput: boolean; readonly startup: boolean };
+    /** A recurring burst learned from the depth history, when one is: its period and the next. */
+    readonly recurrence?: {
+      readonly periodSeconds: number;
+      readonly nextAt: string;
+      readonly size: number;
+      readonly misses: number;
+    };
   } | null;
   readonly backoffUntil: string | null;
   /** The pool's sites in order of preference: live groups, and whether each takes creates. */
@@ -120,7 +130,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
       : null,
     depthFailures: signals.depthFailures,
     depthError: signals.depthError ?? null,
-    estimates: estimatesOf(state),
+    estimates: estimatesOf(state, now),
     backoffUntil: fleet.observed && fleet.backoff.until > now ? iso(fleet.backoff.until) : null,
     sites: sitesStatus(state, now),
     rollout: rolloutOf(versions.rollout),
@@ -164,7 +174,7 @@ function overrideOf(signals: SignalsSlice, now: number): PoolStatus['override'] 
 }
 
 /** What the drain policy has learned (null for other policies or before the spec is known). */
-function estimatesOf({ fleet, scale }: ControllerState): PoolStatus['estimates'] {
+function estimatesOf({ fleet, scale }: ControllerState, now: number): PoolStatus['estimates'] {
   if (!fleet.observed || fleet.spec.scaling.mode !== 'drain') return null;
   const d = scale.drain;
   const spec = fleet.spec.scaling;
@@ -173,6 +183,25 @@ function estimatesOf({ fleet, scale }: ControllerState): PoolStatus['estimates']
     throughputPerGroup: throughputOf(d, spec),
     startupSeconds: startupOf(d, spec),
     learned: { throughput: d.throughput !== undefined, startup: d.startupSeconds !== undefined },
+    ...recurrenceOf(d, spec, now),
+  };
+}
+
+/** The recurring burst the drain policy predicts, for the status (none when it predicts none). */
+function recurrenceOf(
+  d: DrainMemory,
+  spec: DrainScaling,
+  now: number,
+): { recurrence?: NonNullable<PoolStatus['estimates']>['recurrence'] } {
+  const p = spec.predictRecurringBursts ? patternOf(d.recurrence ?? noRecurrence, now) : undefined;
+  if (!p) return {};
+  return {
+    recurrence: {
+      periodSeconds: Math.round(p.periodMs / 1000),
+      nextAt: iso(p.nextAt),
+      size: Math.round(p.size),
+      misses: p.misses,
+    },
   };
 }
 
@@ -193,8 +222,8 @@ function rolloutOf(r: Rollout | undefined): PoolStatus['rollout'] {
  * When the controller should next look at the pool on its own, if no signal comes first:
  * at once when it has never looked; soon while groups are being created or a rollout runs
  * (durable-timer polling instead of awaiting ARM's long-running operations); when a manual
- * override, a create backoff (the pool's or a site's) or a retiring group's drain ends; otherwise
- * after reconcileSeconds.
+ * override, a create backoff (the pool's or a site's) or a retiring group's drain ends, or when
+ * groups should start ahead of a predicted recurring burst; otherwise after reconcileSeconds.
  */
 export function nextWakeAt(state: ControllerState, now: number): number {
   const { fleet, plan, signals } = state;
@@ -210,6 +239,10 @@ export function nextWakeAt(state: ControllerState, now: number): number {
   for (const h of Object.values(state.placement.sites)) {
     if (h.backoff.until > now) at = Math.min(at, h.backoff.until);
   }
+  const scaling = fleet.spec.scaling;
+  const warm =
+    scaling.mode === 'drain' ? prewarmStartsAt(state.scale.drain, scaling, now) : undefined;
+  if (warm !== undefined) at = Math.min(at, warm);
   return at;
 }
 

@@ -1,4 +1,6 @@
 import type { DrainScaling } from '../config/poolSpec';
+import type { Recurrence } from './recurrence';
+import { noRecurrence, observeOnset, patternOf, prewarm } from './recurrence';
 
 /**
  * The drain policy sizes a pool so that the backlog is gone within `targetDrainSeconds` while the
@@ -55,6 +57,8 @@ export interface DrainMemory {
   }[];
   /** Recent unstabilized recommendations, for the scale-in hold (or fixed window). */
   readonly recommendations: readonly { readonly at: number; readonly desired: number }[];
+  /** Onsets of bursts, for predicting recurring ones (shared/policy/recurrence.ts). */
+  readonly recurrence?: Recurrence;
   /** The live count at the previous decision: a drop since is a release (scale-in). */
   readonly lastLive?: number;
   /** When groups were last released. */
@@ -172,6 +176,13 @@ export function observeDepth(
   if (!consumptionKnown && arrivalRate !== undefined)
     arrivalRate = Math.min(arrivalRate, mu * most);
 
+  // A backlog that one group could not absorb during a start-up is worth predicting.
+  const onsetThreshold = Math.max(10, mu * startupOf(memory, spec));
+  const recurrence = observeOnset(
+    memory.recurrence ?? noRecurrence,
+    { at: sample.at, before: last.active, after: sample.active },
+    onsetThreshold,
+  );
   const { throughput, slopes } = learnThroughput(memory, spec, {
     at: sample.at,
     slope,
@@ -185,6 +196,7 @@ export function observeDepth(
     ...(arrivalRate !== undefined ? { arrivalRate } : {}),
     ...(throughput !== undefined ? { throughput } : {}),
     slopes,
+    ...(recurrence.onsets.length > 0 ? { recurrence } : {}),
     last: next,
   };
 }
@@ -382,7 +394,7 @@ function afterRelease(
 
 /** Decides the group count for the drain policy (formula in this module's header). */
 export function drainDecide(input: DrainInput): DrainDecision {
-  const { spec, now, live, ready, active, minGroups, maxGroups, memory } = input;
+  const { spec, now, live, active, minGroups, maxGroups, memory } = input;
   if (active === undefined) {
     return {
       desired: clamp(live, minGroups, maxGroups),
@@ -390,34 +402,14 @@ export function drainDecide(input: DrainInput): DrainDecision {
       memory,
     };
   }
-  const mu = throughputOf(memory, spec);
-  const startup = startupOf(memory, spec);
-  // Net arrivals ν: arrivals minus what consumers outside Surge drain. Under
-  // one message per drain target either way counts as none: a group started when the next
-  // message shows up still meets the target, and a decaying estimate would keep a group forever.
-  // A stated baseline stands until the queue has been seen moving twice within the window.
-  const stated = spec.baselineMessagesPerSecond;
-  const seen = stated > 0 && arrivalsUnseen(memory) ? -stated : (memory.arrivalRate ?? -stated);
-  const net = Math.abs(seen) * spec.targetDrainSeconds < 1 ? 0 : seen;
-  const lambda = Math.max(0, net);
-  // What the others drain beyond the arrivals works on the backlog too: within the window they
-  // take others·W of it. Example: 3000 waiting, ν = −5/s, W = 240 s → 1200 are theirs.
-  const others = Math.max(0, -net);
-  const keepUp = (lambda * (1 + spec.headroom)) / mu;
-  const backlogAtStart = Math.max(0, active + (net - mu * ready) * startup);
-  const window = Math.max(spec.targetDrainSeconds - startup, startup);
-  const drainTerm = Math.max(0, backlogAtStart - others * window) / (mu * window);
-  const activating = live === 0 && active <= spec.activationMessages && lambda === 0;
-  // 1e-9 keeps 4.000000001 (float noise) from becoming 5 groups.
-  const raw = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
+  const size = sizeFor(input, active);
+  const { mu, startup, lambda } = size;
+  const warm = prewarmFor(memory, spec, now, { mu, startup });
+  const raw = Math.max(size.raw, warm?.groups ?? 0);
   const recommended = clamp(raw, minGroups, maxGroups);
-  const arrivals =
-    others > 0
-      ? `arrivals ${fmt(net)}/s (others drain ${fmt(others)}/s more than arrives)`
-      : `arrivals ${fmt(lambda)}/s`;
   const formula =
-    `${active} waiting, ${arrivals}, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
-    `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s = ${raw}` +
+    `${size.text} = ${size.raw}` +
+    (warm && warm.groups > size.raw ? `; ${warm.note}` : '') +
     (recommended !== raw ? `, bounded to ${recommended} by min ${minGroups}/max ${maxGroups}` : '');
   const hold = holdSeconds(spec, { startup, lambda, mu, live }, memory, now);
   const horizon = now - hold * 1000;
@@ -446,6 +438,90 @@ export function drainDecide(input: DrainInput): DrainDecision {
     };
   }
   return scaleIn({ spec, live, recommended, minGroups, hold, formula }, next);
+}
+
+/**
+ * The drain formula (this module's header) for a depth reading: the groups it asks for, and the
+ * text of the reason with its numbers.
+ */
+function sizeFor(
+  input: DrainInput,
+  active: number,
+): { mu: number; startup: number; lambda: number; raw: number; text: string } {
+  const { spec, live, ready, memory } = input;
+  const mu = throughputOf(memory, spec);
+  const startup = startupOf(memory, spec);
+  // Net arrivals ν: arrivals minus what consumers outside Surge drain. Under one message per
+  // drain target either way counts as none: a group started when the next message shows up
+  // still meets the target, and a decaying estimate would keep a group forever. A stated
+  // baseline stands until the queue has been seen moving twice within the window.
+  const stated = spec.baselineMessagesPerSecond;
+  const seen = stated > 0 && arrivalsUnseen(memory) ? -stated : (memory.arrivalRate ?? -stated);
+  const net = Math.abs(seen) * spec.targetDrainSeconds < 1 ? 0 : seen;
+  const lambda = Math.max(0, net);
+  // What the others drain beyond the arrivals works on the backlog too: within the window they
+  // take others·W of it. Example: 3000 waiting, ν = −5/s, W = 240 s → 1200 are theirs.
+  const others = Math.max(0, -net);
+  const keepUp = (lambda * (1 + spec.headroom)) / mu;
+  const backlogAtStart = Math.max(0, active + (net - mu * ready) * startup);
+  const window = Math.max(spec.targetDrainSeconds - startup, startup);
+  const drainTerm = Math.max(0, backlogAtStart - others * window) / (mu * window);
+  const activating = live === 0 && active <= spec.activationMessages && lambda === 0;
+  // 1e-9 keeps 4.000000001 (float noise) from becoming 5 groups.
+  const raw = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
+  const arrivals =
+    others > 0
+      ? `arrivals ${fmt(net)}/s (others drain ${fmt(others)}/s more than arrives)`
+      : `arrivals ${fmt(lambda)}/s`;
+  const text =
+    `${active} waiting, ${arrivals}, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
+    `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s`;
+  return { mu, startup, lambda, raw, text };
+}
+
+/**
+ * The groups to have running ahead of a predicted recurring burst, when `now` is in its
+ * pre-warm window (see shared/policy/recurrence.ts), with the reason's words.
+ */
+export function prewarmFor(
+  memory: Pick<DrainMemory, 'recurrence'>,
+  spec: DrainScaling,
+  now: number,
+  seen: { readonly mu: number; readonly startup: number },
+): { readonly groups: number; readonly note: string } | undefined {
+  if (!spec.predictRecurringBursts) return undefined;
+  const pattern = patternOf(memory.recurrence ?? noRecurrence, now);
+  const w = prewarm(pattern, {
+    startupSeconds: seen.startup,
+    mu: seen.mu,
+    targetSeconds: spec.targetDrainSeconds,
+  });
+  if (!pattern || !w || now < w.from || now > w.until) return undefined;
+  const at = new Date(pattern.nextAt).toISOString().slice(11, 19);
+  return {
+    groups: w.groups,
+    note: `${w.groups} ready for the batch of about ${Math.round(pattern.size)} expected at ${at} (every ${fmt(pattern.periodMs / 1000)} s)`,
+  };
+}
+
+/**
+ * When the pre-warm window of the next predicted burst opens, if later than `now`: the controller
+ * sets its timer for it, so no signal is needed to start the groups.
+ */
+export function prewarmStartsAt(
+  memory: DrainMemory,
+  spec: DrainScaling,
+  now: number,
+): number | undefined {
+  if (!spec.predictRecurringBursts) return undefined;
+  const w = prewarm(patternOf(memory.recurrence ?? noRecurrence, now), {
+    startupSeconds: startupOf(memory, spec),
+    mu: throughputOf(memory, spec),
+    targetSeconds: spec.targetDrainSeconds,
+  });
+  // A second's margin: a wake-up that lands just before the window would otherwise ask for
+  // another one an instant later.
+  return w && w.from > now + 1000 ? Math.ceil(w.from) : undefined;
 }
 
 /**

@@ -53,6 +53,7 @@ describe('pools document', () => {
       learningRate: 0.3,
       headroom: 0.1,
       activationMessages: 0,
+      predictRecurringBursts: true,
       baselineMessagesPerSecond: 0,
       arrivalWindowSeconds: 120,
       arrivalHalfLifeSeconds: 300,

@@ -152,6 +152,43 @@ describe('pool controller, through the durable-functions replay code', () => {
     }).toEqual({ busy: 10, reason: true, inHold: 3, after: 0 });
   });
 
+  it('learns batches every 20 minutes and has groups running before the next one lands', async () => {
+    harness = new Harness({
+      scaling: { mode: 'drain', messagesPerSecondPerGroup: 5, startupSeconds: 30, learn: false },
+      controller: { maxParallelWrites: 20 },
+    });
+    await harness.start();
+    // Batches of 3000 land at 1, 21 and 41 minutes; the running groups drain 5/s each (the
+    // queue below follows them); the depth watch reads every 15 s, the scale-in tick comes
+    // every minute.
+    let depth = 0;
+    for (let s = 0; s <= 56 * 60; s += 15) {
+      if (s % 1200 === 60) depth += 3000;
+      await harness.depth(depth);
+      if (s % 60 === 0) await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+      await harness.engine.advanceBy(15_000);
+      depth = Math.max(0, depth - 5 * 15 * (harness.status().groups?.running ?? 0));
+    }
+    const learned = harness.status().estimates?.recurrence;
+    const before = harness.groups.names().length;
+    // Up to 60:30 with no signal: the controller wakes on its own 45 s before 61:00.
+    await harness.engine.advanceBy(T0 + 60.5 * 60_000 - harness.clock.now());
+    expect({
+      learned,
+      before,
+      warm: harness.groups.names().length,
+      reason: /2 ready for the batch of about 3000 expected at 11:01:00 \(every 1200 s\)/.test(
+        harness.status().lastDecision?.reason ?? '',
+      ),
+    }).toEqual({
+      learned: { periodSeconds: 1200, nextAt: '2026-11-22T11:01:00.000Z', size: 3000, misses: 0 },
+      before: 0,
+      // 3000 messages at 5/s per group within the 300 s target: ceil(3000 / 1500) = 2.
+      warm: 2,
+      reason: true,
+    });
+  });
+
   it('holds while paused, and acts on resume', async () => {
     harness = new Harness({
       scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },

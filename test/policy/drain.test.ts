@@ -22,6 +22,7 @@ const spec: DrainScaling = {
   learningRate: 0.3,
   headroom: 0.1,
   activationMessages: 0,
+  predictRecurringBursts: true,
   baselineMessagesPerSecond: 0,
   arrivalWindowSeconds: 120,
   arrivalHalfLifeSeconds: 300,
