@@ -87,6 +87,8 @@ interface PageFacts {
   readonly chips: Record<string, string[]>;
   /** Per pool: each site row's cells (site, groups, state), and the line of ACI's create counts. */
   readonly sites: Record<string, { readonly rows: string[][]; readonly aci: string }>;
+  /** Per pool: the status facts, term → text. */
+  readonly facts: Record<string, Record<string, string>>;
 }
 
 async function pageFacts(page: Page): Promise<PageFacts> {
@@ -134,7 +136,21 @@ async function pageFacts(page: Page): Promise<PageFacts> {
         },
       ]),
     );
-    return { charts, decisions, chips, sites };
+    const facts = Object.fromEntries(
+      [...document.querySelectorAll('section.pool')].map((s) => {
+        const terms = [...s.querySelectorAll('dl.facts dt')].map((d) =>
+          (d.textContent ?? '').trim(),
+        );
+        const texts = [...s.querySelectorAll('dl.facts dd')].map((d) =>
+          (d.textContent ?? '').trim(),
+        );
+        return [
+          s.getAttribute('data-pool') ?? '',
+          Object.fromEntries(terms.map((t, i) => [t, texts[i] ?? ''])),
+        ];
+      }),
+    );
+    return { charts, decisions, chips, sites, facts };
   });
 }
 
@@ -253,6 +269,10 @@ describe('the dashboard in headless Chromium', () => {
       ],
     );
     expect(facts.chips.web).toContainEqual(expect.stringMatching(/^Last rollout: completed/));
+    // The demo's bursts of 1500 every 4 minutes: learned after three, and shown.
+    expect(facts.facts.orders?.['Recurring bursts (learned)']).toMatch(
+      /^about 1[,.]?500 messages every 4 min, next at \d\d:\d\d:\d\d/,
+    );
     // Where the groups run, and what ACI saw of the creates.
     expectResult(
       'sites',

@@ -590,6 +590,13 @@ function facts(pool) {
       `arrivals ${fmt1(e.arrivalPerSecond)}/s · ${fmt1(e.throughputPerGroup)} msg/s per group${e.learned.throughput ? ' (learned)' : ''} · start-up ${fmt1(e.startupSeconds)} s${e.learned.startup ? ' (learned)' : ''}`,
     ]);
   }
+  if (e?.recurrence) {
+    const r = e.recurrence;
+    rows.push([
+      'Recurring bursts (learned)',
+      `about ${fmt(r.size)} messages every ${fmt1(r.periodSeconds / 60)} min, next at ${clockTime(r.nextAt)}${r.misses ? ` (${r.misses} missed)` : ''}`,
+    ]);
+  }
   if (st?.retiring?.length) rows.push(['Retiring', st.retiring.map((x) => x.name).join(', ')]);
   if (st?.badVersions?.length)
     rows.push(['Bad versions', st.badVersions.map((b) => shortVersion(b.id)).join(', ')]);
