@@ -4,6 +4,8 @@
  * and prints its report — a table by default, the JSON report with --json. A bad scenario or bad
  * arguments exit with status 2 and a message naming the field; a failed run exits with 1.
  */
+import { writeFile } from 'node:fs/promises';
+import { staticDashboard } from '../dashboard/staticPage';
 import { loadScenario, ScenarioError } from './scenario';
 import { formatReport, reportJson } from './report';
 import type { PolicyMode } from './run';
@@ -16,11 +18,13 @@ export interface SimulateArgs {
   readonly policy?: PolicyMode;
   readonly json: boolean;
   readonly verbose: boolean;
+  /** Also write the dashboard over the whole run to this file (one self-contained page). */
+  readonly html?: string;
 }
 
 /** Command line usage. */
 export const USAGE =
-  'usage: npm run simulate -- --scenario FILE [--seed N] [--policy keda|drain] [--json] [--verbose]';
+  'usage: npm run simulate -- --scenario FILE [--seed N] [--policy keda|drain] [--json] [--verbose] [--html FILE]';
 
 /** A command line that cannot be used. */
 class UsageError extends Error {
@@ -34,6 +38,7 @@ export function parseArgs(argv: readonly string[]): SimulateArgs {
   let policy: PolicyMode | undefined;
   let json = false;
   let verbose = false;
+  let html: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
@@ -68,6 +73,9 @@ export function parseArgs(argv: readonly string[]): SimulateArgs {
       case '--verbose':
         verbose = true;
         break;
+      case '--html':
+        html = value();
+        break;
       case '--help':
       case '-h':
         throw new UsageError(USAGE);
@@ -82,6 +90,7 @@ export function parseArgs(argv: readonly string[]): SimulateArgs {
     ...(policy !== undefined ? { policy } : {}),
     json,
     verbose,
+    ...(html !== undefined ? { html } : {}),
   };
 }
 
@@ -107,12 +116,18 @@ export async function main(argv: readonly string[], out: Output = processOutput)
   }
   try {
     const scenario = await loadScenario(args.scenario);
-    const { report, logs } = await simulate(scenario, {
+    const { report, logs, dashboard } = await simulate(scenario, {
       ...(args.seed !== undefined ? { seed: args.seed } : {}),
       ...(args.policy !== undefined ? { policy: args.policy } : {}),
+      dashboard: args.html !== undefined,
     });
     if (args.verbose) for (const line of logs) out.stderr(`${line}\n`);
     out.stdout(args.json ? reportJson(report) : formatReport(report));
+    if (args.html !== undefined && dashboard !== undefined) {
+      const title = `${report.scenario} · seed ${report.seed} · policy ${report.policy}`;
+      await writeFile(args.html, staticDashboard(dashboard, title));
+      out.stderr(`wrote ${args.html}\n`);
+    }
     return 0;
   } catch (e) {
     if (e instanceof ScenarioError) {

@@ -37,6 +37,8 @@ import { driveVirtualTime } from '../host/virtualTime';
 import type { Stack } from '../stack';
 import { emulatorOf, startStack } from '../stack';
 import type { ReportInputs } from './assemble';
+import type { DashboardSnapshot } from '../dashboard/sampler';
+import { samplerForStack } from '../dashboard/sampler';
 import { assembleReport } from './assemble';
 import type { AzureCalls } from './attribution';
 import { countingTransport } from './attribution';
@@ -66,6 +68,8 @@ export interface SimulateOptions {
    * faults or throttling the order of concurrent requests (so the outcome) may vary.
    */
   readonly transport?: 'memory' | 'https';
+  /** Also sample the dashboard's data over the whole run (for `--html`). */
+  readonly dashboard?: boolean;
 }
 
 /** A report plus what is not part of it (log lines carry ids and are not deterministic text). */
@@ -73,6 +77,8 @@ export interface SimulateResult {
   readonly report: Report;
   /** Warnings and errors the host and the app logged, in order. */
   readonly logs: readonly string[];
+  /** The dashboard's data over the whole run, when asked for. */
+  readonly dashboard?: DashboardSnapshot;
 }
 
 /**
@@ -190,9 +196,10 @@ export async function simulate(
       throw e;
     }
     checkSchedules(stack);
-    const report = await drive(stack, scenario, { pools, settings, t0, end, sampleMs });
+    const run = { pools, settings, t0, end, sampleMs, dashboard: options.dashboard === true };
+    const { dashboard, ...report } = await drive(stack, scenario, run);
     const inputs = { ...report, scenario, seed, policy: policy ?? 'as written', t0, end, calls };
-    return { report: assembleReport(inputs), logs };
+    return { report: assembleReport(inputs), logs, ...(dashboard ? { dashboard } : {}) };
   } finally {
     try {
       await stack?.close();
@@ -246,8 +253,13 @@ async function drive(
     t0: number;
     end: number;
     sampleMs: number;
+    dashboard: boolean;
   },
-): Promise<Pick<ReportInputs, 'timerRuns' | 'tally' | 'events' | 'emulator' | 'engine'>> {
+): Promise<
+  Pick<ReportInputs, 'timerRuns' | 'tally' | 'events' | 'emulator' | 'engine'> & {
+    dashboard?: DashboardSnapshot;
+  }
+> {
   const { pools, t0, end } = run;
   const emulator = emulatorOf(stack);
   for (const [pool, schedules] of Object.entries(scenario.workload)) {
@@ -258,13 +270,29 @@ async function drive(
   const events: EventOutcome[] = [];
   const target = { stack, emulator, settings: run.settings };
   const sample = (now: number) => tally.sample(emulator, stack.engine, now);
+  // The dashboard samples on the report's grid, so it adds no instant to the run.
+  const board = run.dashboard
+    ? samplerForStack(stack, {
+        intervalMs: run.sampleMs,
+        windowMs: end - t0 + run.sampleMs,
+        decisionsKept: 100_000,
+      })
+    : undefined;
   const driven = await driveVirtualTime(stack.host, end, {
     participants: [
       eventsParticipant(scenario, t0, target, events),
       samplerParticipant(t0, run.sampleMs, end, sample),
+      ...(board ? [board] : []),
     ],
   });
-  return { timerRuns: driven.timerRuns, tally, events, emulator, engine: stack.engine.counters };
+  return {
+    timerRuns: driven.timerRuns,
+    tally,
+    events,
+    emulator,
+    engine: stack.engine.counters,
+    ...(board ? { dashboard: board.snapshot() } : {}),
+  };
 }
 
 /** Runs the scenario's events at their times (in file order within one instant). */

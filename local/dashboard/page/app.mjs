@@ -890,4 +890,27 @@ document.getElementById('range')?.addEventListener('change', (event) => {
   render();
 });
 
-void poll();
+/**
+ * A page written by `npm run simulate -- --html FILE` carries its data in a JSON script element:
+ * it shows that, over the whole run, and polls nothing.
+ */
+function staticSnapshot() {
+  const el = document.getElementById('surge-snapshot');
+  if (!el) return null;
+  return JSON.parse(el.textContent ?? 'null');
+}
+
+const fixed = staticSnapshot();
+if (fixed) {
+  state.data = fixed;
+  state.rangeMs = fixed.windowMs;
+  const whole = document.createElement('option');
+  whole.value = String(fixed.windowMs);
+  whole.textContent = 'the whole run';
+  whole.selected = true;
+  document.getElementById('range')?.append(whole);
+  connection(true, 'a finished run');
+  render();
+} else {
+  void poll();
+}
