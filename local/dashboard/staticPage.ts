@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { escapeMarkup } from '../markup';
 import type { DashboardSnapshot } from './sampler';
 import { pageDir } from './server';
 
@@ -20,7 +21,7 @@ export function staticDashboard(snapshot: DashboardSnapshot, title: string): str
   const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
   const favicon = Buffer.from(read('favicon.svg')).toString('base64');
   return read('index.html')
-    .replace(/<title>[^<]*<\/title>/, () => `<title>Surge — ${escapeHtml(title)}</title>`)
+    .replace(/<title>[^<]*<\/title>/, () => `<title>Surge — ${escapeMarkup(title)}</title>`)
     .replace(
       /<link rel="icon"[^>]*>/,
       () => `<link rel="icon" href="data:image/svg+xml;base64,${favicon}" type="image/svg+xml" />`,
@@ -34,14 +35,6 @@ export function staticDashboard(snapshot: DashboardSnapshot, title: string): str
     )
     .replace(
       /<span class="sub">local dashboard<\/span>/,
-      () => `<span class="sub">${escapeHtml(title)}</span>`,
+      () => `<span class="sub">${escapeMarkup(title)}</span>`,
     );
-}
-
-function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
 }

@@ -7,6 +7,7 @@
  * Both axes are logarithmic: costs run from the work floor to 60× it, waits from seconds to
  * twenty minutes, and equal ratios should look equally far apart.
  */
+import { escapeMarkup } from '../markup';
 import type { BenchPoint, WorkloadResult } from './policyBench';
 
 /** What the page says besides the sweeps. */
@@ -24,8 +25,6 @@ const HEIGHT = 300;
 const PLOT = { left: 58, top: 14, right: 16, bottom: 44 } as const;
 const COLOURS = { drain: '#1f6fd1', keda: '#d9480f' } as const;
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '∞');
 
 /** Ticks of a log axis over [lo, hi]: 1, 2, 5 × powers of ten. */
@@ -91,7 +90,7 @@ function chart(r: WorkloadResult): string {
       return `<g class="series" data-series="${policy}" data-points="${own.length}" fill="${COLOURS[policy]}" stroke="${COLOURS[policy]}"><polyline fill="none" stroke-width="2" points="${line}"/>${dots}</g>`;
     })
     .join('');
-  return `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="p95 wait against cost for ${esc(r.workload)}">
+  return `<svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="p95 wait against cost for ${escapeMarkup(r.workload)}">
 <rect class="plot-bg" x="${PLOT.left}" y="${PLOT.top}" width="${WIDTH - PLOT.left - PLOT.right}" height="${HEIGHT - PLOT.top - PLOT.bottom}"/>${grid}${series}
 <text class="axis" x="${(PLOT.left + WIDTH - PLOT.right) / 2}" y="${HEIGHT - 8}" text-anchor="middle">group-seconds ÷ work floor</text>
 <text class="axis" transform="translate(14 ${(PLOT.top + HEIGHT - PLOT.bottom) / 2}) rotate(-90)" text-anchor="middle">p95 wait (s)</text>
@@ -111,9 +110,9 @@ h2{font-size:1rem;margin:0}section p{margin:2px 0 8px;color:#5b6570;max-width:46
 export function renderBenchHtml(results: readonly WorkloadResult[], meta: BenchPageMeta): string {
   const sections = results
     .map(
-      (r) => `<section data-workload="${esc(r.workload)}">
-<h2>${esc(r.workload)}</h2>
-<p>${esc(meta.descriptions[r.workload] ?? '')}. Work floor ${Math.round(r.floor)} group-s. Cost ratio at equal p95: ${r.ratios.map((v) => num(v)).join(' ')} → median <b>${num(r.medianRatio)}</b>.</p>
+      (r) => `<section data-workload="${escapeMarkup(r.workload)}">
+<h2>${escapeMarkup(r.workload)}</h2>
+<p>${escapeMarkup(meta.descriptions[r.workload] ?? '')}. Work floor ${Math.round(r.floor)} group-s. Cost ratio at equal p95: ${r.ratios.map((v) => num(v)).join(' ')} → median <b>${num(r.medianRatio)}</b>.</p>
 ${chart(r)}
 </section>`,
     )
@@ -123,7 +122,7 @@ ${chart(r)}
 <style>${STYLE}</style></head>
 <body>
 <h1>Drain against keda at equal p95 wait</h1>
-<p class="meta">${esc(meta.command)} · median cost ratio ${num(meta.median)}, worst ${num(meta.worst)} · lower left is better: less cost for less wait
+<p class="meta">${escapeMarkup(meta.command)} · median cost ratio ${num(meta.median)}, worst ${num(meta.worst)} · lower left is better: less cost for less wait
 <span class="legend"><span style="background:${COLOURS.drain}"></span>drain (targetDrainSeconds)<span style="background:${COLOURS.keda}"></span>keda (messagesPerGroup)</span></p>
 <div class="grid-of">
 ${sections}

@@ -55,8 +55,7 @@ export function placeGroups(
       strategy: spec.placementStrategy,
       live: liveBySite(view.groups),
       budgets: budgetsOf(view.quota),
-      closed: closedSites(sites, placement.sites, now),
-      probing: probingSites(sites, placement.sites, now),
+      ...siteGates(sites, placement.sites, now),
       groupCores: coresOf(spec),
     },
     count,
@@ -138,48 +137,33 @@ function hasRoomFor(usage: RegionUsage, site: Site, spec: PoolSpec): boolean {
   );
 }
 
-/** Sites that take no create now, with why. */
-function closedSites(
-  sites: readonly Site[],
-  health: Readonly<Record<string, SiteHealth>>,
-  now: number,
-): Map<string, string> {
-  const closed = new Map<string, string>();
-  for (const site of sites) {
-    const h = health[site.key];
-    if (h?.full) closed.set(site.key, `${site.key} full (quota ${h.full.line} refused a create)`);
-    else if (h && holdsCreates(h.backoff, now)) {
-      const until = new Date(h.backoff.until).toISOString();
-      closed.set(
-        site.key,
-        `${site.key} unavailable until ${until} after ${h.backoff.failures} capacity failure(s)`,
-      );
-    }
-  }
-  return closed;
-}
-
 /**
- * Sites whose capacity backoff is over but whose last group has not started since: one create
- * per decision probes them (see PlacementInput.probing).
+ * What each site's health lets through now, with why: `closed` sites take no create (full after a
+ * quota refusal, or unavailable while a capacity backoff runs); `probing` sites, whose backoff is
+ * over but whose last group has not started since, take one create per decision (see
+ * PlacementInput.probing).
  */
-function probingSites(
+function siteGates(
   sites: readonly Site[],
   health: Readonly<Record<string, SiteHealth>>,
   now: number,
-): Map<string, string> {
+): { closed: Map<string, string>; probing: Map<string, string> } {
+  const closed = new Map<string, string>();
   const probing = new Map<string, string>();
   for (const site of sites) {
     const h = health[site.key];
-    if (h === undefined || h.full || h.backoff.failures === 0 || holdsCreates(h.backoff, now)) {
-      continue;
+    if (h === undefined) continue;
+    const failures = `${h.backoff.failures} capacity failure(s)`;
+    if (h.full) {
+      closed.set(site.key, `${site.key} full (quota ${h.full.line} refused a create)`);
+    } else if (holdsCreates(h.backoff, now)) {
+      const until = new Date(h.backoff.until).toISOString();
+      closed.set(site.key, `${site.key} unavailable until ${until} after ${failures}`);
+    } else if (h.backoff.failures > 0) {
+      probing.set(site.key, `${site.key} probing with one create after ${failures}`);
     }
-    probing.set(
-      site.key,
-      `${site.key} probing with one create after ${h.backoff.failures} capacity failure(s)`,
-    );
   }
-  return probing;
+  return { closed, probing };
 }
 
 /** Live groups per site, and per zone within it. */

@@ -1,7 +1,6 @@
 import type { DrainScaling } from '../config/poolSpec';
 import type { DrainMemory } from '../policy/drain';
-import { prewarmStartsAt, startupOf, throughputOf } from '../policy/drain';
-import { noRecurrence, patternOf } from '../policy/recurrence';
+import { predictedBurst, prewarmStartsAt, startupOf, throughputOf } from '../policy/drain';
 import { sitesOf } from '../policy/placement';
 import type {
   ControllerState,
@@ -193,7 +192,7 @@ function recurrenceOf(
   spec: DrainScaling,
   now: number,
 ): { recurrence?: NonNullable<PoolStatus['estimates']>['recurrence'] } {
-  const p = spec.predictRecurringBursts ? patternOf(d.recurrence ?? noRecurrence, now) : undefined;
+  const p = predictedBurst(d, spec, now)?.pattern;
   if (!p) return {};
   return {
     recurrence: {

@@ -1,5 +1,5 @@
 import type { DrainScaling } from '../config/poolSpec';
-import type { Recurrence } from './recurrence';
+import type { Pattern, Recurrence } from './recurrence';
 import { noRecurrence, observeOnset, patternOf, prewarm } from './recurrence';
 
 /**
@@ -404,7 +404,7 @@ export function drainDecide(input: DrainInput): DrainDecision {
   }
   const size = sizeFor(input, active);
   const { mu, startup, lambda } = size;
-  const warm = prewarmFor(memory, spec, now, { mu, startup });
+  const warm = prewarmFor(memory, spec, now);
   const raw = Math.max(size.raw, warm?.groups ?? 0);
   const recommended = clamp(raw, minGroups, maxGroups);
   const formula =
@@ -479,28 +479,40 @@ function sizeFor(
   return { mu, startup, lambda, raw, text };
 }
 
+/** The recurring burst predicted now and its pre-warm window; none when off or unseen. */
+export function predictedBurst(
+  memory: DrainMemory,
+  spec: DrainScaling,
+  now: number,
+):
+  | { readonly pattern: Pattern; readonly window: NonNullable<ReturnType<typeof prewarm>> }
+  | undefined {
+  if (!spec.predictRecurringBursts) return undefined;
+  const pattern = patternOf(memory.recurrence ?? noRecurrence, now);
+  const window = prewarm(pattern, {
+    startupSeconds: startupOf(memory, spec),
+    mu: throughputOf(memory, spec),
+    targetSeconds: spec.targetDrainSeconds,
+  });
+  return pattern && window ? { pattern, window } : undefined;
+}
+
 /**
  * The groups to have running ahead of a predicted recurring burst, when `now` is in its
  * pre-warm window (see shared/policy/recurrence.ts), with the reason's words.
  */
-export function prewarmFor(
-  memory: Pick<DrainMemory, 'recurrence'>,
+function prewarmFor(
+  memory: DrainMemory,
   spec: DrainScaling,
   now: number,
-  seen: { readonly mu: number; readonly startup: number },
 ): { readonly groups: number; readonly note: string } | undefined {
-  if (!spec.predictRecurringBursts) return undefined;
-  const pattern = patternOf(memory.recurrence ?? noRecurrence, now);
-  const w = prewarm(pattern, {
-    startupSeconds: seen.startup,
-    mu: seen.mu,
-    targetSeconds: spec.targetDrainSeconds,
-  });
-  if (!pattern || !w || now < w.from || now > w.until) return undefined;
+  const predicted = predictedBurst(memory, spec, now);
+  if (!predicted || now < predicted.window.from || now > predicted.window.until) return undefined;
+  const { pattern, window } = predicted;
   const at = new Date(pattern.nextAt).toISOString().slice(11, 19);
   return {
-    groups: w.groups,
-    note: `${w.groups} ready for the batch of about ${Math.round(pattern.size)} expected at ${at} (every ${fmt(pattern.periodMs / 1000)} s)`,
+    groups: window.groups,
+    note: `${window.groups} ready for the batch of about ${Math.round(pattern.size)} expected at ${at} (every ${fmt(pattern.periodMs / 1000)} s)`,
   };
 }
 
@@ -513,15 +525,10 @@ export function prewarmStartsAt(
   spec: DrainScaling,
   now: number,
 ): number | undefined {
-  if (!spec.predictRecurringBursts) return undefined;
-  const w = prewarm(patternOf(memory.recurrence ?? noRecurrence, now), {
-    startupSeconds: startupOf(memory, spec),
-    mu: throughputOf(memory, spec),
-    targetSeconds: spec.targetDrainSeconds,
-  });
+  const from = predictedBurst(memory, spec, now)?.window.from;
   // A second's margin: a wake-up that lands just before the window would otherwise ask for
   // another one an instant later.
-  return w && w.from > now + 1000 ? Math.ceil(w.from) : undefined;
+  return from !== undefined && from > now + 1000 ? Math.ceil(from) : undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { GroupSnapshot, ProfileSnapshot } from '../../shared/azure/ports';
 import type { PoolSpec, PoolSpecInput } from '../../shared/config/poolSpec';
 import type { FleetView, Look } from '../../shared/controller/fleet';
+import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
 import type { Trigger } from '../../shared/controller/signal';
 import { initialState } from '../../shared/controller/state';
@@ -48,6 +49,8 @@ export function placedSpec(
 
 /** The version 1.0 of the orders pool. */
 export const v1 = { id: V1, images: { worker: `contoso.azurecr.io/worker:${V1}` } };
+/** The version a rollout of the test pool goes to. */
+export const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
 
 /**
  * A look at the pool at NOW: its groups (counted), foreign groups and profile as given, and how
@@ -103,6 +106,19 @@ export function versionsWith(changes: Partial<VersionsOutcome> = {}): VersionsOu
     notes: [],
     ...changes,
   };
+}
+
+/** The versions stage rolling the orders pool out from v1 to v2, taking this step. */
+export function rollingOut(step: Partial<VersionsOutcome['step']>): VersionsOutcome {
+  return versionsWith({
+    versions: {
+      version: v1,
+      badVersions: [],
+      seenPushes: [],
+      rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
+    },
+    step: { creates: 0, probe: [], retire: [], ...step },
+  });
 }
 
 /** What the scale stage says when nothing changes (no creates, no victims), with changes. */

@@ -3,7 +3,6 @@ import type { PoolSpec } from '../../shared/config/poolSpec';
 import type { FleetView } from '../../shared/controller/fleet';
 import type { PlacementOutcome } from '../../shared/controller/placement';
 import { placeGroups } from '../../shared/controller/placement';
-import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
 import type { PlacementSlice } from '../../shared/controller/state';
 import type { VersionsOutcome } from '../../shared/controller/versions';
@@ -14,12 +13,11 @@ import {
   ordersSpec,
   placedSpec,
   poolGroup,
+  rollingOut,
   scaleWith,
-  v1,
   versionsWith,
 } from './groups';
 
-const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
 /** Fill over westeurope then northeurope; 1-core groups (the orders pool's one container). */
 const twoRegions = placedSpec([{ location: 'westeurope' }, { location: 'northeurope' }]);
 const open = { backoff: { failures: 0, until: 0 } };
@@ -233,15 +231,7 @@ describe('placement stage: where creates go, and what the sites taught', () => {
       spec: ordersSpec(),
       view: { quota: { westeurope: coresRead(97, 100, NOW - 5000) } },
       scale: scaleWith({ creates: 2 }),
-      versions: versionsWith({
-        versions: {
-          version: v1,
-          badVersions: [],
-          seenPushes: [],
-          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
-        },
-        step: { creates: 2, probe: [], retire: [] },
-      }),
+      versions: rollingOut({ creates: 2 }),
       expected: {
         stable: ['westeurope', 'westeurope'],
         rollout: ['westeurope'],
@@ -253,15 +243,7 @@ describe('placement stage: where creates go, and what the sites taught', () => {
       label: 'a rollout’s creates wait out the pool’s failure backoff',
       spec: ordersSpec(),
       scale: scaleWith({ backedOff: true }),
-      versions: versionsWith({
-        versions: {
-          version: v1,
-          badVersions: [],
-          seenPushes: [],
-          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
-        },
-        step: { creates: 2, probe: [], retire: [] },
-      }),
+      versions: rollingOut({ creates: 2 }),
       expected: { stable: [], rollout: [], held: undefined, sites: {} },
     },
     {

@@ -5,7 +5,6 @@ import type { Look } from '../../shared/controller/fleet';
 import type { ControllerAction, Planned } from '../../shared/controller/plan';
 import { placeGroups } from '../../shared/controller/placement';
 import { planWrites, recordResults } from '../../shared/controller/plan';
-import { startRollout } from '../../shared/controller/rollout';
 import type { ScaleOutcome } from '../../shared/controller/scale';
 import type { GroupCounts, LookedState, PlanSlice } from '../../shared/controller/state';
 import { firstSight, initialState } from '../../shared/controller/state';
@@ -19,12 +18,12 @@ import {
   nameOf,
   ordersSpec,
   poolGroup,
+  rollingOut,
   scaleWith,
   v1,
   versionsWith,
 } from './groups';
 
-const v2 = { id: 'v2', images: { worker: 'contoso.azurecr.io/worker:v2' } };
 const tmSpec = ordersSpec({
   group: {
     containers: [{ name: 'worker', image: `contoso.azurecr.io/worker:${V1}`, ports: [80] }],
@@ -209,21 +208,13 @@ describe('plan stage: the writes, in order, and what they leave', () => {
           [nameOf(0, 'v2')]: { ok: false, at: NOW - 10_000, detail: '503' },
         },
       },
-      versions: versionsWith({
-        versions: {
-          version: v1,
-          badVersions: [],
-          seenPushes: [],
-          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
-        },
-        step: {
-          creates: 1,
-          probe: [
-            poolGroup(0, 'running', { version: 'v2', fqdn: 't0.test' }),
-            poolGroup(1, 'running', { version: 'v2' }),
-          ],
-          retire: [],
-        },
+      versions: rollingOut({
+        creates: 1,
+        probe: [
+          poolGroup(0, 'running', { version: 'v2', fqdn: 't0.test' }),
+          poolGroup(1, 'running', { version: 'v2' }),
+        ],
+        retire: [],
       }),
       expected: {
         actions: [
@@ -241,15 +232,7 @@ describe('plan stage: the writes, in order, and what they leave', () => {
     {
       label: 'a failure backoff holds the rollout’s creates too',
       look: lookAt(ordersSpec(), [poolGroup(0)]),
-      versions: versionsWith({
-        versions: {
-          version: v1,
-          badVersions: [],
-          seenPushes: [],
-          rollout: startRollout(v2, v1, 'e', ordersSpec(), NOW),
-        },
-        step: { creates: 1, probe: [], retire: [] },
-      }),
+      versions: rollingOut({ creates: 1 }),
       scale: scaleWith({ backedOff: true }),
       expected: {
         actions: [],

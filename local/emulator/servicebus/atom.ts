@@ -5,6 +5,7 @@
  */
 
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { escapeMarkup } from '../../markup';
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 const SB_NS = 'http://schemas.microsoft.com/netservices/2010/10/servicebus/connect';
@@ -13,15 +14,6 @@ const COUNTS_NS = 'http://schemas.microsoft.com/netservices/2011/06/servicebus';
 
 /** The three kinds of description the API carries. */
 export type DescriptionKind = 'QueueDescription' | 'TopicDescription' | 'SubscriptionDescription';
-
-/** Escapes text for an element or attribute value. */
-function xmlEscape(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;');
-}
 
 /** Service Bus timestamps: ISO 8601 UTC ("2021-10-21T05:19:08.69Z" shortened to ms). */
 export function sbTime(t: number): string {
@@ -59,7 +51,7 @@ export function description(
 ): string {
   let inner = '';
   for (const [name, value] of properties) {
-    inner += `<${name}>${xmlEscape(value)}</${name}>`;
+    inner += `<${name}>${escapeMarkup(value)}</${name}>`;
     if (counts !== undefined && name === counts.after) inner += countDetails(counts.details);
   }
   return `<${kind} xmlns="${SB_NS}" xmlns:i="${XSI_NS}">${inner}</${kind}>`;
@@ -97,13 +89,13 @@ export interface EntryParts {
 /** One `<entry>` (top level: with xmlns; inside a feed: with xml:base). */
 export function entry(parts: EntryParts, inFeed = false): string {
   const open = inFeed
-    ? `<entry xml:base="${xmlEscape(parts.base ?? '')}">`
+    ? `<entry xml:base="${escapeMarkup(parts.base ?? '')}">`
     : `<entry xmlns="${ATOM_NS}">`;
   return (
-    `${open}<id>${xmlEscape(parts.id)}</id><title type="text">${xmlEscape(parts.title)}</title>` +
+    `${open}<id>${escapeMarkup(parts.id)}</id><title type="text">${escapeMarkup(parts.title)}</title>` +
     `<published>${atomTime(parts.published)}</published><updated>${atomTime(parts.updated)}</updated>` +
-    `<author><name>${xmlEscape(parts.author)}</name></author>` +
-    `<link rel="self" href="${xmlEscape(parts.selfHref)}"/>` +
+    `<author><name>${escapeMarkup(parts.author)}</name></author>` +
+    `<link rel="self" href="${escapeMarkup(parts.selfHref)}"/>` +
     `<content type="application/xml">${parts.content}</content></entry>`
   );
 }
@@ -116,11 +108,11 @@ export function feed(
   entries: readonly string[],
   nextUrl?: string,
 ): string {
-  const next = nextUrl === undefined ? '' : `<link rel="next" href="${xmlEscape(nextUrl)}"/>`;
+  const next = nextUrl === undefined ? '' : `<link rel="next" href="${escapeMarkup(nextUrl)}"/>`;
   return (
-    `<feed xmlns="${ATOM_NS}"><title type="text">${xmlEscape(title)}</title>` +
-    `<id>${xmlEscape(selfUrl)}</id><updated>${atomTime(updated)}</updated>` +
-    `<link rel="self" href="${xmlEscape(selfUrl)}"/>${next}${entries.join('')}</feed>`
+    `<feed xmlns="${ATOM_NS}"><title type="text">${escapeMarkup(title)}</title>` +
+    `<id>${escapeMarkup(selfUrl)}</id><updated>${atomTime(updated)}</updated>` +
+    `<link rel="self" href="${escapeMarkup(selfUrl)}"/>${next}${entries.join('')}</feed>`
   );
 }
 
@@ -139,7 +131,7 @@ export function publiclyListedServices(trackingId: string, updated: number): str
 
 /** An error body: `<Error><Code>404</Code><Detail>…</Detail></Error>`. */
 export function errorXml(status: number, detail: string): string {
-  return `<Error><Code>${status}</Code><Detail>${xmlEscape(detail)}</Detail></Error>`;
+  return `<Error><Code>${status}</Code><Detail>${escapeMarkup(detail)}</Detail></Error>`;
 }
 
 /** What a PUT body describes: its kind and leaf properties (name → text). */
