@@ -417,8 +417,11 @@ export function drainDecide(input: DrainInput): DrainDecision {
     ...memory.recommendations.filter((r) => r.at > horizon),
     { at: now, desired: recommended },
   ];
+  // The release memory is rebuilt each time: a regretted release is forgotten, so one release
+  // doubles the hold once, not at every look while its backlog lasts.
+  const { lastLive: _live, releasedAt: _released, regret: _regret, ...rest } = memory;
   const next = {
-    ...memory,
+    ...rest,
     recommendations,
     ...afterRelease(memory, { live, recommended, active, hold }, now),
   };

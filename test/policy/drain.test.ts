@@ -371,6 +371,28 @@ describe('scale-in by evidence: the break-even hold', () => {
   ])('$label', ({ live, active, memory, expected }) => {
     expect(decide(live, active, memory)).toEqual(expected);
   });
+
+  it('one release is regretted once: the next look in its backlog does not double the hold again', () => {
+    const spec1 = { ...evidence, messagesPerSecondPerGroup: 1, startupSeconds: 30 };
+    const at = (now: number, memory: DrainMemory) =>
+      drainDecide({
+        spec: spec1,
+        now,
+        live: 2,
+        ready: 2,
+        active: 2000,
+        minGroups: 0,
+        maxGroups: 100,
+        memory,
+      }).memory;
+    const first = at(T0, { ...emptyDrainMemory, lastLive: 2, releasedAt: T0 - 40_000 });
+    const second = at(T0 + 15_000, first);
+    expect([first.regret?.factor, second.regret, second.releasedAt]).toEqual([
+      2,
+      first.regret,
+      undefined,
+    ]);
+  });
 });
 
 /**
