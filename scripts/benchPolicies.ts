@@ -39,6 +39,9 @@ function print(r: WorkloadResult, description: string): void {
   console.log(
     `  cost ratio at equal p95 (per keda point): ${r.ratios.map((x) => num(x, 2)).join(' ')} → median ${num(r.medianRatio, 2)}`,
   );
+  console.log(
+    `  lowest any policy could reach (work floor ÷ keda cost): ${r.bounds.map((x) => num(x, 2)).join(' ')} → median ${num(r.medianBound, 2)}`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -59,6 +62,10 @@ async function main(): Promise<void> {
   const worst = Math.max(...medians);
   console.log(
     `\nmedian cost ratio over ${results.length} workloads: ${num(overall, 2)} (target ≤ ${TARGET_MEDIAN}: ${overall <= TARGET_MEDIAN ? 'met' : 'NOT met'}); worst ${num(worst, 2)} (target ≤ ${TARGET_MAX}: ${worst <= TARGET_MAX ? 'met' : 'NOT met'})`,
+  );
+  const bounds = results.map((r) => r.medianBound);
+  console.log(
+    `the work floor's own bound: median ${num(median(bounds), 2)}, worst ${num(Math.max(...bounds), 2)} (a workload whose bound is above a target cannot meet it)`,
   );
   console.log(`wall time ${((performance.now() - t0) / 1000).toFixed(0)} s`);
   const html = arg('--html');

@@ -151,6 +151,9 @@ export interface WorkloadResult {
   /** Per keda point (in dial order): cheapest no-worse drain cost ÷ keda cost; ∞ when none. */
   readonly ratios: readonly number[];
   readonly medianRatio: number;
+  /** Per keda point: the work floor ÷ keda cost, the lowest ratio any policy could reach. */
+  readonly bounds: readonly number[];
+  readonly medianBound: number;
 }
 
 /** The scenario document of one workload under one policy and dial. */
@@ -238,6 +241,15 @@ export function costRatios(points: readonly BenchPoint[]): number[] {
     });
 }
 
+/**
+ * Per keda point, the lowest cost ratio any policy could reach: no policy drains the same
+ * messages in fewer group-seconds than the work itself. Example: keda at 1.16× the floor → 0.86;
+ * a target of 0.8 there would ask for less than the work.
+ */
+export function floorRatios(points: readonly BenchPoint[], floor: number): number[] {
+  return points.filter((p) => p.policy === 'keda').map((k) => floor / k.groupSeconds);
+}
+
 /** The median (the mean of the middle two for an even count); ∞ counts as larger than any. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -268,5 +280,14 @@ export async function sweep(
     overFloor: Math.round((r.point.groupSeconds / floor) * 100) / 100,
   }));
   const ratios = costRatios(points);
-  return { workload: w.name, floor, points, ratios, medianRatio: median(ratios) };
+  const bounds = floorRatios(points, floor);
+  return {
+    workload: w.name,
+    floor,
+    points,
+    ratios,
+    medianRatio: median(ratios),
+    bounds,
+    medianBound: median(bounds),
+  };
 }

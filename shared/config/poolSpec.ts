@@ -277,6 +277,12 @@ const drainScaling = z
       .describe(
         'A pool at zero groups starts only when more messages than this are waiting (messages)',
       ),
+    timeShareTopGroup: z
+      .boolean()
+      .default(true)
+      .describe(
+        'When arrivals keep the last group only partly busy, let a backlog build within the target and run that group in stretches of at least four start-ups instead of keeping it idle between messages',
+      ),
     predictRecurringBursts: z
       .boolean()
       .default(true)

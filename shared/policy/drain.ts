@@ -189,6 +189,7 @@ export function observeDepth(
     fewest,
     most,
     saturated,
+    steady: steadyArrivals(observed.rate, arrivalRate, mu),
   });
   return {
     ...memory,
@@ -202,9 +203,22 @@ export function observeDepth(
 }
 
 /**
+ * Whether an interval's arrivals (λᵢ, seen with the μ in use) look like the steady rate the
+ * estimate describes: at most twice it plus one group's throughput. A burst enqueued at once is
+ * not: 600 messages landing in a 15 s interval over 0.43/s read as λᵢ = 40/s. Identifying μ from
+ * two group counts assumes λ steady across both intervals, so a burst's slope must not take part:
+ * compared with the drain of 37 groups afterwards it once "identified" μ = 1.3/s for workers that
+ * drain 0.2/s, and the pool kept 37 groups for arrivals it then thought were 28/s.
+ */
+function steadyArrivals(rate: number, estimate: number | undefined, mu: number): boolean {
+  return estimate !== undefined && rate <= 2 * Math.max(0, estimate) + mu;
+}
+
+/**
  * What a saturated interval teaches about μ (see observeDepth): a lower bound from the drain, an
- * identification from two group counts, and the slope kept for the next identification. The
- * result stays within THROUGHPUT_BOUND of the configured throughput.
+ * identification from two group counts (only across intervals of steady arrivals), and the slope
+ * kept for the next identification. The result stays within THROUGHPUT_BOUND of the configured
+ * throughput.
  */
 function learnThroughput(
   memory: DrainMemory,
@@ -215,9 +229,10 @@ function learnThroughput(
     readonly fewest: number;
     readonly most: number;
     readonly saturated: boolean;
+    readonly steady: boolean;
   },
 ): Pick<DrainMemory, 'throughput' | 'slopes'> {
-  const { at, slope, fewest, most, saturated } = seen;
+  const { at, slope, fewest, most, saturated, steady } = seen;
   const mu = throughputOf(memory, spec);
   const configured = spec.messagesPerSecondPerGroup;
   let throughput = memory.throughput;
@@ -227,7 +242,7 @@ function learnThroughput(
     const lowerBound = -slope / most;
     if (lowerBound > mu) throughput = ewma(mu, lowerBound, spec.learningRate);
   }
-  if (saturated && fewest === most) {
+  if (saturated && fewest === most && steady) {
     const recent = memory.slopes.filter((p) => p.ready !== most && at - p.at <= MAX_SLOPE_AGE_MS);
     const prev = [...recent].sort((a, b) => b.at - a.at)[0];
     if (spec.learn && prev) {
@@ -471,15 +486,57 @@ function sizeFor(
   const drainTerm = Math.max(0, backlogAtStart - others * window) / (mu * window);
   const activating = live === 0 && active <= spec.activationMessages && lambda === 0;
   // 1e-9 keeps 4.000000001 (float noise) from becoming 5 groups.
-  const raw = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
+  const full = activating ? 0 : Math.ceil(keepUp + drainTerm - 1e-9);
+  const shared = spec.timeShareTopGroup
+    ? timeShare({ full, lambda, mu, startup, window, active, headroom: spec.headroom })
+    : undefined;
   const arrivals =
     others > 0
       ? `arrivals ${fmt(net)}/s (others drain ${fmt(others)}/s more than arrives)`
       : `arrivals ${fmt(lambda)}/s`;
   const text =
     `${active} waiting, ${arrivals}, ${fmt(mu)}/s per group, start-up ${fmt(startup)} s: ` +
-    `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s`;
-  return { mu, startup, lambda, raw, text };
+    `${fmt(keepUp)} to keep up + ${fmt(drainTerm)} to drain ${fmt(backlogAtStart)} within ${fmt(window)} s` +
+    (shared ? ` = ${full}, less 1 time-shared until ${fmt(shared.trigger)} wait` : '');
+  return { mu, startup, lambda, raw: shared ? full - 1 : full, text };
+}
+
+/**
+ * Whether the top one of `full` groups can be time-shared: left off while a backlog builds, and
+ * started once the backlog is worth a stretch of work. Kept, a group that arrivals keep busy a
+ * fraction f of the time idles (1 − f) of it; time-shared, it costs a start-up and a hold per
+ * stretch. The rule, with n = full − 1 groups running and the backlog growing at g = λ − n·μ:
+ *
+ * - the top group starts when the backlog reaches the trigger: half of what it can absorb within
+ *   the window W beyond keeping up, ((n + 1)·μ − λ·(1 + headroom))·W / 2, and no more than λ
+ *   arriving over W/2 − S (so no message waits past half the window before the group is up);
+ *   less the growth during its start-up, g·S;
+ * - it is worth it only when the backlog takes at least four start-ups to get there from empty
+ *   (g·4S ≤ trigger): shorter stretches would cost more in start-ups and holds than the idle
+ *   they save, and a release undone within twice the hold doubles the hold (holdSeconds).
+ *
+ * Example: λ = 7/s, μ = 5/s, S = 30 s, W = 570 s (target 600 s), headroom 0.1 → keep up 1.54,
+ * full = 2, n = 1, g = 2/s; absorbs (10 − 7.7)·570 / 2 = 655.5, age limit 7·(285 − 30) = 1785,
+ * trigger 655.5 − 60 = 595.5 ≥ 2·120 → 1 group until 595.5 wait, instead of 2 groups 77 % busy.
+ */
+export function timeShare(q: {
+  readonly full: number;
+  readonly lambda: number;
+  readonly mu: number;
+  readonly startup: number;
+  readonly window: number;
+  readonly active: number;
+  readonly headroom: number;
+}): { readonly trigger: number } | undefined {
+  const { full, lambda, mu, startup, window, active, headroom } = q;
+  if (full < 1 || lambda <= 0) return undefined;
+  const n = full - 1;
+  const growth = Math.max(0, lambda - n * mu);
+  const absorbs = ((n + 1) * mu - lambda * (1 + headroom)) * window;
+  const ageLimit = lambda * (window / 2 - startup);
+  const trigger = Math.min(absorbs / 2, ageLimit) - growth * startup;
+  if (trigger <= 0 || trigger < growth * 4 * startup || active >= trigger) return undefined;
+  return { trigger };
 }
 
 /** The recurring burst predicted now and its pre-warm window; none when off or unseen. */

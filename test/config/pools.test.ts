@@ -54,6 +54,7 @@ describe('pools document', () => {
       headroom: 0.1,
       activationMessages: 0,
       predictRecurringBursts: true,
+      timeShareTopGroup: true,
       baselineMessagesPerSecond: 0,
       arrivalWindowSeconds: 120,
       arrivalHalfLifeSeconds: 300,

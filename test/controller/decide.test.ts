@@ -455,11 +455,12 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
         bySite: { westeurope: 3 },
       },
     },
-    scale: { drain: { ...initialState('orders').scale.drain, arrivalRate: 4 } },
+    scale: { drain: { ...initialState('orders').scale.drain, arrivalRate: 5 } },
   });
   const withReading = (s: ControllerState, active: number) => receive(s, depth(active), NOW);
   it.each([
-    // 3 groups at 2/s keep up with 4/s (2.2 groups) and drain 100 within 240 s: no change, no look.
+    // 3 groups at 2/s keep up with 5/s (2.75 groups) and drain 100 within 240 s: no change, no
+    // look (the third is busy 75 %: too busy to time-share).
     { label: 'a steady reading', state: steady, active: 100, look: false },
     { label: 'a reading that scales out', state: steady, active: 3000, look: true },
     {

@@ -8,11 +8,15 @@ import {
   holdSeconds,
   observeDepth,
   observeStartup,
+  timeShare,
 } from '../../shared/policy/drain';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 
-/** The spec defaults, with μ = 2/s configured. */
+/**
+ * The spec defaults, with μ = 2/s configured, the HPA-style window of Surge 0.1 and without
+ * time-sharing (the formula's own cases; time-sharing has its cases below).
+ */
 const spec: DrainScaling = {
   mode: 'drain',
   targetDrainSeconds: 300,
@@ -23,6 +27,7 @@ const spec: DrainScaling = {
   headroom: 0.1,
   activationMessages: 0,
   predictRecurringBursts: true,
+  timeShareTopGroup: false,
   baselineMessagesPerSecond: 0,
   arrivalWindowSeconds: 120,
   arrivalHalfLifeSeconds: 300,
@@ -420,6 +425,92 @@ function simulate(
   return memory;
 }
 
+describe('time-sharing the top group', () => {
+  // μ = 5/s, S = 30 s, target 600 s (W = 570 s), headroom 0.1, as the doc comment's example.
+  const base = { mu: 5, startup: 30, window: 570, headroom: 0.1 };
+  const cases: {
+    label: string;
+    full: number;
+    lambda: number;
+    active: number;
+    window?: number;
+    shared: { trigger: number } | undefined;
+  }[] = [
+    {
+      // n = 1, g = 2/s: absorbs (10 − 7.7)·570 / 2 = 655.5; age 7·(285 − 30) = 1785; − g·S = 60.
+      label: 'README worked example: 7/s at 5/s per group, target 600 s → 1 group until 595.5 wait',
+      full: 2,
+      lambda: 7,
+      active: 0,
+      shared: { trigger: 595.5 },
+    },
+    {
+      label: 'the backlog reached the trigger: the group is needed now',
+      full: 2,
+      lambda: 7,
+      active: 600,
+      shared: undefined,
+    },
+    {
+      // n = 0, g = 1/s: absorbs (5 − 1.1)·570 / 2 = 1111.5; age 1·(285 − 30) = 255; − 30.
+      label: 'a trickle from zero: the first group waits until 225 wait',
+      full: 1,
+      lambda: 1,
+      active: 10,
+      shared: { trigger: 225 },
+    },
+    {
+      // W = 90 s: age 7·(45 − 30) = 105 − 60 = 45 < g·4S = 240: stretches shorter than 4 start-ups.
+      label:
+        'README: target 120 s → trigger 45, under 4 start-ups of growth (240): the group is kept',
+      full: 2,
+      lambda: 7,
+      active: 0,
+      window: 90,
+      shared: undefined,
+    },
+    {
+      // 9 · 5 − 44 = 1 msg/s absorbed: 570 / 2 = 285 − g·S = 0 (n = 8 keep up at 40/s) = 285.
+      label: 'a group kept for headroom only: 8 keep up with 40/s, the 9th comes at 285 wait',
+      full: 9,
+      lambda: 40,
+      active: 0,
+      shared: { trigger: 285 },
+    },
+    {
+      label: 'no arrivals: nothing to time-share',
+      full: 1,
+      lambda: 0,
+      active: 50,
+      shared: undefined,
+    },
+  ];
+  it.each(cases)('$label', (c) => {
+    const q = { ...base, full: c.full, lambda: c.lambda, active: c.active };
+    const got = timeShare({ ...q, window: c.window ?? base.window });
+    expect(got && { trigger: Math.round(got.trigger * 10) / 10 }).toEqual(c.shared);
+  });
+
+  it('says so in the reason, and the knob turns it off', () => {
+    const input = {
+      spec: { ...spec, messagesPerSecondPerGroup: 5, startupSeconds: 30, targetDrainSeconds: 600 },
+      now: T0,
+      live: 2,
+      ready: 2,
+      active: 0,
+      minGroups: 0,
+      maxGroups: 100,
+      memory: { ...emptyDrainMemory, arrivalRate: 7 },
+    };
+    const on = drainDecide({ ...input, spec: { ...input.spec, timeShareTopGroup: true } });
+    const off = drainDecide(input);
+    expect([on.reason, off.reason]).toEqual([
+      'drain: 0 waiting, arrivals 7/s, 5/s per group, start-up 30 s: 1.54 to keep up + 0 to drain 0 within 570 s = 2, less 1 time-shared until 595.5 wait = 1',
+      'drain: 0 waiting, arrivals 7/s, 5/s per group, start-up 30 s: 1.54 to keep up + 0 to drain 0 within 570 s = 2',
+    ]);
+  });
+});
+
 describe('drain estimators', () => {
   it('estimates arrivals while the groups are saturated', () => {
     // True λ = 5/s, μ = 2/s (as configured), 2 groups: the queue rises 1/s from 1000.
@@ -456,6 +547,34 @@ describe('drain estimators', () => {
     );
     // Three intervals run with 5 groups, each identification moving 30 % of the way: 1 → 1.3 → 1.51 → 1.66.
     expect(memory.throughput).toBeCloseTo(1.657, 3);
+  });
+
+  it('does not identify throughput across a burst enqueued at once', () => {
+    // Slow jobs: μ = 0.2/s (as configured), λ = 0.4/s, 2 groups keeping a few messages waiting.
+    // 600 land within one 15 s interval (a slope of +40/s), then 37 groups drain 7.4/s. Taken as
+    // steady arrivals, the two slopes would identify μ = (40 + 7) / 35 = 1.3/s.
+    const s = { ...spec, messagesPerSecondPerGroup: 0.2 };
+    const readings: [number, number, number][] = [
+      // [seconds, waiting, groups running]
+      [0, 5, 2],
+      [15, 5, 2],
+      [30, 5, 2],
+      [45, 607, 2],
+      [60, 496, 37],
+      [75, 391, 37],
+      [90, 286, 37],
+      [105, 181, 37],
+    ];
+    const memory = readings.reduce(
+      (m, [sec, active, ready]) => observeDepth(m, s, { at: T0 + sec * 1000, active }, ready),
+      emptyDrainMemory,
+    );
+    // With the burst left out, the steady intervals identify μ = (0 − (−7)) / (37 − 2) = 0.2.
+    const round = (n: number | undefined) => Math.round((n ?? NaN) * 1000) / 1000;
+    expect({
+      throughput: round(memory.throughput),
+      arrivalRate: round(memory.arrivalRate),
+    }).toEqual({ throughput: 0.2, arrivalRate: 0.4 });
   });
 
   it('lets the arrival estimate decay while the queue stays empty', () => {

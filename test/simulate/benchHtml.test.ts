@@ -39,7 +39,15 @@ function result(workload: string, kedaCost: number): WorkloadResult {
     point('keda', 600, 1.3 * kedaCost, 150),
     point('keda', 3000, 1.05 * kedaCost, 600),
   ];
-  return { workload, floor: 1000, points, ratios: [0.5, 0.6, 0.8], medianRatio: 0.6 };
+  return {
+    workload,
+    floor: 1000,
+    points,
+    ratios: [0.5, 0.6, 0.8],
+    medianRatio: 0.6,
+    bounds: [0.4, 0.7, 0.9],
+    medianBound: 0.7,
+  };
 }
 
 /** What the page's DOM says about each chart. */

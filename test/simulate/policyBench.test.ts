@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchPoint } from '../../local/simulate/policyBench';
-import { SUITE, costRatios, median, sweep } from '../../local/simulate/policyBench';
+import { SUITE, costRatios, floorRatios, median, sweep } from '../../local/simulate/policyBench';
 
 /** A point as a case states it: policy, cost and p95 (the rest does not matter to the ratio). */
 const pt = (policy: 'drain' | 'keda', groupSeconds: number, p95: number | null, left = 0) =>
@@ -32,6 +32,11 @@ describe('cost ratio at equal p95', () => {
     expect(costRatios(points)).toEqual(ratios);
   });
 
+  it('the floor bounds every ratio: work floor ÷ keda cost, per keda point', () => {
+    const points = [pt('drain', 1300, 10), pt('keda', 1160, 30), pt('keda', 4000, 5)];
+    expect(floorRatios(points, 1000).map((r) => Math.round(r * 100) / 100)).toEqual([0.86, 0.25]);
+  });
+
   it.each([
     { label: 'odd count: the middle', values: [3, 1, 2], median: 2 },
     { label: 'even count: the mean of the middle two', values: [4, 1, 2, 3], median: 2.5 },
@@ -56,6 +61,8 @@ describe('bench:policies, shortened', () => {
       floor: r.floor,
       points: r.points.map((p) => [p.policy, p.dial, p.left, p.overFloor >= 1]),
       ratios: r.ratios.length,
+      // No drain point costs less than the work: each ratio is at or above its floor bound.
+      bounded: r.ratios.every((x, i) => x >= (r.bounds[i] as number)),
     }).toEqual({
       workload: 'from-zero',
       floor: 400,
@@ -66,6 +73,7 @@ describe('bench:policies, shortened', () => {
         ['keda', 3000, 0, true],
       ],
       ratios: 2,
+      bounded: true,
     });
   }, 60_000);
 });
