@@ -8,13 +8,16 @@ import type { PushDelivery } from '../shared/http/deliverPush';
 import { deliverPush, undeliverable } from '../shared/http/deliverPush';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
-import { pushFromGridEvent } from '../shared/webhooks/acr';
+import { pushesOf, refusalOf } from '../shared/webhooks/deliveries';
 import { problem } from '../shared/webhooks/body';
 
 /**
  * Event Grid endpoint for registry events (POST /api/events/registry): answers the subscription
  * handshakes and delivers each `Microsoft.ContainerRegistry.ImagePushed` (also with `data` as a
- * JSON string) to the pools that follow it, as the ACR webhook does.
+ * JSON string) to the pools that follow it, as the ACR webhook does. Every event is judged before
+ * any push is delivered (`pushesOf`), and the delivery rule of shared/webhooks/deliveries.ts
+ * decides the answer: a malformed event next to a valid push is listed in `ignored`, not a 400
+ * after the push has started a rollout.
  */
 export function registryEvents(deps: {
   pools: PoolsConfig;
@@ -24,20 +27,13 @@ export function registryEvents(deps: {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
     const read = await readEventGridRequest(request);
     if ('response' in read) return read.response;
+    const { pushes: valid, ignored } = pushesOf(read.events);
+    const refused = refusalOf(valid.length, ignored);
+    if (refused) return problem(refused.status, refused.reason, { ignored });
     const pushes: PushDelivery[] = [];
-    const ignored: { event: string; reason: string }[] = [];
-    for (const event of read.events) {
-      const parsed = pushFromGridEvent(event);
-      if (!parsed.ok) return problem(400, parsed.reason);
-      if (parsed.kind !== 'push') {
-        ignored.push({
-          event: event.id,
-          reason: parsed.kind === 'ignored' ? parsed.reason : 'not a push',
-        });
-        continue;
-      }
+    for (const push of valid) {
       try {
-        pushes.push(await deliverPush(deps, parsed.push));
+        pushes.push(await deliverPush(deps, push));
       } catch (e) {
         return undeliverable(e);
       }

@@ -4,18 +4,20 @@ import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
-import { poolsDraining } from '../shared/http/matchPools';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
 import { problem } from '../shared/webhooks/body';
-import { serviceBusSignal } from '../shared/webhooks/eventGrid';
+import type { PoolWake } from '../shared/webhooks/deliveries';
+import { refusalOf, wakesOf } from '../shared/webhooks/deliveries';
 
 /**
  * Event Grid endpoint for Service Bus events (Event Grid or CloudEvents schema): answers the
  * subscription handshakes, and wakes the controller of every pool that drains an entity with
  * `ActiveMessagesAvailableWithNoListeners` (or its periodic twin) at once, instead of waiting for
- * the next depth poll. 200 for a handshake; 202 with what was woken and what was ignored (and
- * why) for events; 4xx with a reason for a malformed delivery.
+ * the next depth poll. One wake per pool however many events name it (`wakesOf`); the delivery
+ * rule of shared/webhooks/deliveries.ts decides the answer: 200 for a handshake, 202 with what was
+ * woken and what was ignored (and why), 400 when nothing could be acted on because an event was
+ * malformed, 503 when a controller could not be reached.
  */
 export function serviceBusEvents(deps: {
   pools: PoolsConfig;
@@ -25,39 +27,34 @@ export function serviceBusEvents(deps: {
   return async (request: HttpRequest): Promise<HttpResponseInit> => {
     const read = await readEventGridRequest(request);
     if ('response' in read) return read.response;
-    const woken: { event: string; pool: string; controller: string }[] = [];
-    const ignored: { event: string; reason: string }[] = [];
-    for (const event of read.events) {
-      const signal = serviceBusSignal(event);
-      if (!signal.ok) {
-        ignored.push({ event: event.id, reason: signal.reason });
-        continue;
-      }
-      const pools = poolsDraining(deps.pools, signal.namespace, signal.entity);
-      if (pools.length === 0) {
-        ignored.push({
-          event: event.id,
-          reason: `no pool drains ${signal.entity} in namespace ${signal.namespace}`,
-        });
-      }
-      for (const pool of pools) {
-        try {
-          const controller = await deps.controllers.signal(pool.name, {
-            kind: 'wake',
-            at: deps.now(),
-            source: 'eventgrid',
-            detail: `${event.type} ${signal.namespace}/${signal.entity}`,
-          });
-          woken.push({ event: event.id, pool: pool.name, controller });
-        } catch (e) {
-          // Event Grid retries a delivery that fails; a 503 asks for exactly that.
-          return problem(
-            503,
-            `could not wake the controller of pool "${pool.name}": ${(e as Error).message}`,
-            { woken },
-          );
-        }
-      }
+    const { wakes, ignored } = wakesOf(read.events, deps.pools);
+    const refused = refusalOf(wakes.length, ignored);
+    if (refused) return problem(refused.status, refused.reason, { ignored });
+    // Pools are woken side by side: one slow controller does not hold up the others.
+    const outcomes = await Promise.allSettled(
+      wakes.map((w) =>
+        deps.controllers.signal(w.pool, {
+          kind: 'wake',
+          at: deps.now(),
+          source: 'eventgrid',
+          detail: w.detail,
+        }),
+      ),
+    );
+    const woken: { pool: string; controller: string; events: readonly string[] }[] = [];
+    const failed: { pool: string; reason: string }[] = [];
+    outcomes.forEach((o, i) => {
+      const { pool, events } = wakes[i] as PoolWake;
+      if (o.status === 'fulfilled') woken.push({ pool, controller: o.value, events });
+      else failed.push({ pool, reason: (o.reason as Error).message });
+    });
+    if (failed.length > 0) {
+      // Event Grid retries a delivery that fails; a 503 asks for exactly that.
+      const names = failed.map((f) => `"${f.pool}"`).join(', ');
+      return problem(503, `could not wake the controller of pool ${names}: ${failed[0]?.reason}`, {
+        woken,
+        failed,
+      });
     }
     return { status: 202, jsonBody: { woken, ignored } };
   };

@@ -1,5 +1,6 @@
 import type { AzureFailure } from '../azure/errors';
 import { holdsCreates } from '../policy/backoff';
+import { MIN_SAMPLE_GAP_MS } from '../policy/drain';
 import { withError } from './log';
 import { recommendation } from './scale';
 import type { ControllerSignal, DepthReading, Push } from './signal';
@@ -49,6 +50,10 @@ export function receive(
         readDepth: false,
       };
     case 'wake':
+      // A storm of wakes (Event Grid delivers its events in many batches) is one look: a reading
+      // closer than MIN_SAMPLE_GAP_MS to the last one would teach nothing, and the pool was just
+      // seen, so a wake inside that gap has nothing to add to the look that preceded it.
+      if (justLooked(state, now)) return { state, observe: false, readDepth: false };
       return { state, observe: true, readDepth: true };
     case 'push':
       // Acted on in the versions stage, which needs the spec that comes with a look.
@@ -73,6 +78,17 @@ export function receive(
     case 'clearOverride':
       return look(without(signals, 'override'));
   }
+}
+
+/** The pool was looked at and its depth read within the last MIN_SAMPLE_GAP_MS (5 s). */
+function justLooked(state: ControllerState, now: number): boolean {
+  const { fleet, signals } = state;
+  return (
+    fleet.observed &&
+    now - fleet.at < MIN_SAMPLE_GAP_MS &&
+    signals.depth !== undefined &&
+    now - signals.depth.at < MIN_SAMPLE_GAP_MS
+  );
 }
 
 function judged(state: ControllerState, now: number, signal: 'depth' | 'scaleIn'): Received {

@@ -201,6 +201,9 @@ export type ServiceBusSignal =
       /** `noListeners`: nobody receives; `periodic`: the 30-second reminder while messages wait. */
       readonly signal: 'noListeners' | 'periodic';
     }
+  /** A well-formed event that is not a scaling signal (dead-letter, or another type). */
+  | (WebhookFailure & { readonly notASignal: true })
+  /** A scaling event whose data does not say which entity. */
   | WebhookFailure;
 
 /**
@@ -220,9 +223,12 @@ export function serviceBusSignal(event: GridEvent): ServiceBusSignal {
     EventTypes.serviceBusDeadletterPeriodic,
   ];
   if (deadletter.includes(event.type)) {
-    return fail(
-      `event ${event.id}: ${event.type} reports dead-lettered messages, not a scaling signal`,
-    );
+    return {
+      ...fail(
+        `event ${event.id}: ${event.type} reports dead-lettered messages, not a scaling signal`,
+      ),
+      notASignal: true,
+    };
   }
   const signal =
     event.type === EventTypes.serviceBusActiveNoListeners
@@ -231,7 +237,10 @@ export function serviceBusSignal(event: GridEvent): ServiceBusSignal {
         ? 'periodic'
         : undefined;
   if (signal === undefined) {
-    return fail(`event ${event.id}: ${event.type} is not a Service Bus active-messages event`);
+    return {
+      ...fail(`event ${event.id}: ${event.type} is not a Service Bus active-messages event`),
+      notASignal: true,
+    };
   }
   const parsed = serviceBusData.safeParse(event.data);
   if (!parsed.success) return fail(reasonOf(parsed.error, `event ${event.id}`));

@@ -12,7 +12,7 @@ import {
 import type { SignalsSlice } from '../../shared/controller/state';
 import { initialState } from '../../shared/controller/state';
 import type { StateParts } from './states';
-import { stateWith } from './states';
+import { observedFleet, stateWith } from './states';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const reading = (active: number, at = NOW) => ({ at, active, deadLetter: 0, scheduled: 0 });
@@ -75,6 +75,32 @@ describe('signals stage: receive folds a signal in and chooses whether to look',
       label: 'a wake looks and reads the depth first',
       signal: { kind: 'wake', at: NOW, source: 'eventgrid' },
       expected: { signals: empty, observe: true, readDepth: true },
+    },
+    {
+      label: 'a wake 3 s after a look and a reading is coalesced into them: no read, no look',
+      state: {
+        fleet: observedFleet(undefined, NOW - 3000),
+        signals: { depth: reading(7, NOW - 3000) },
+      },
+      signal: { kind: 'wake', at: NOW, source: 'eventgrid' },
+      expected: {
+        signals: { ...empty, depth: reading(7, NOW - 3000) },
+        observe: false,
+        readDepth: false,
+      },
+    },
+    {
+      label: 'a wake 5 s after them reads and looks again',
+      state: {
+        fleet: observedFleet(undefined, NOW - 5000),
+        signals: { depth: reading(7, NOW - 5000) },
+      },
+      signal: { kind: 'wake', at: NOW, source: 'eventgrid' },
+      expected: {
+        signals: { ...empty, depth: reading(7, NOW - 5000) },
+        observe: true,
+        readDepth: true,
+      },
     },
     {
       label: 'a push waits for the look, which needs the spec',

@@ -11,6 +11,7 @@ import { serviceBusEvents } from '../../functions/serviceBusEvents';
 import { FakeControllers } from '../fakes/controllers';
 import { poolInput, poolsOf } from '../fakes/pools';
 import { fixtureJson } from '../fixtures';
+import type { IgnoredEvent } from '../../shared/webhooks/deliveries';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
 const pools = poolsOf(
@@ -158,7 +159,7 @@ describe('serviceBusEvents', () => {
       status: 202,
       body: {
         woken: [
-          { event: '3ce929ea-fab7-428a-8270-0452970fa710', pool: 'gao', controller: 'started' },
+          { pool: 'gao', controller: 'started', events: ['3ce929ea-fab7-428a-8270-0452970fa710'] },
         ],
         ignored: [],
       },
@@ -229,6 +230,85 @@ describe('serviceBusEvents', () => {
     const controllers = new FakeControllers();
     controllers.unreachable.add('gao');
     expect((await handler(controllers)(request('POST', [gridEvent]))).status).toBe(503);
+  });
+
+  /** A wake event for the `orders` pool's queue (the fake pools' default entity). */
+  const ordersEvent = (id: string) => ({
+    ...gridEvent,
+    id,
+    data: {
+      ...(gridEvent.data as object),
+      namespaceName: 'contoso.servicebus.windows.net',
+      queueName: 'orders',
+    },
+  });
+
+  it('coalesces a delivery into one wake per pool, however many events name it', async () => {
+    // 1,000 events for gao's queue (about 700 KB; Event Grid's batches stop at 1 MB) and 3 for
+    // orders: two signals, not 1,003.
+    const body = [
+      ...Array.from({ length: 1000 }, (_, i) => ({ ...gridEvent, id: `g${i}` })),
+      ...['o1', 'o2', 'o3'].map(ordersEvent),
+    ];
+    const controllers = new FakeControllers();
+    const r = await handler(controllers)(request('POST', body));
+    const woken = (r.jsonBody as { woken: { pool: string; events: string[] }[] }).woken;
+    expect({
+      status: r.status,
+      woken: woken.map((w) => [w.pool, w.events.length]),
+      signals: controllers.signals.map((s) => [s.pool, (s.signal as { detail: string }).detail]),
+    }).toEqual({
+      status: 202,
+      woken: [
+        ['gao', 1000],
+        ['orders', 3],
+      ],
+      signals: [
+        [
+          'gao',
+          '1000 events: Microsoft.ServiceBus.ActiveMessagesAvailableWithNoListeners othercloudtest/gaoqueue and more',
+        ],
+        [
+          'orders',
+          '3 events: Microsoft.ServiceBus.ActiveMessagesAvailableWithNoListeners contoso/orders and more',
+        ],
+      ],
+    });
+  });
+
+  it('wakes every other pool before answering 503 for one it cannot reach', async () => {
+    const controllers = new FakeControllers();
+    controllers.unreachable.add('gao');
+    const r = await handler(controllers)(request('POST', [gridEvent, ordersEvent('o1')]));
+    expect({
+      status: r.status,
+      signals: controllers.signals.map((s) => s.pool),
+      failed: (r.jsonBody as { error: { failed: { pool: string }[] } }).error.failed.map(
+        (f) => f.pool,
+      ),
+    }).toEqual({ status: 503, signals: ['orders'], failed: ['gao'] });
+  });
+
+  it.each([
+    {
+      label: 'a malformed event next to a valid one: the valid one acts, 202 names the other',
+      body: [gridEvent, { ...gridEvent, id: 'bad', data: { queueName: 'x' }, topic: '' }],
+      status: 202,
+      signals: ['gao'],
+    },
+    {
+      label: 'only malformed events: 400, nothing acted on',
+      body: [{ ...gridEvent, id: 'bad', data: { queueName: 'x' }, topic: '' }],
+      status: 400,
+      signals: [],
+    },
+  ])('$label', async ({ body, status, signals }) => {
+    const controllers = new FakeControllers();
+    const r = await handler(controllers)(request('POST', body));
+    expect({ status: r.status, signals: controllers.signals.map((s) => s.pool) }).toEqual({
+      status,
+      signals,
+    });
   });
 });
 
@@ -480,6 +560,43 @@ describe('registryEvents', () => {
       status: 202,
       pools: ['nginx'],
     });
+  });
+
+  it.each([
+    {
+      // Event Grid does not redeliver a 4xx: a 400 here would say the valid push did nothing.
+      label: 'a valid push and a malformed event: the push is delivered, 202 names the other',
+      body: [pushed, { ...pushed, id: 'bad', data: { target: { repository: 'samples/nginx' } } }],
+      status: 202,
+      pools: ['nginx'],
+      ignored: [{ event: 'bad', malformed: true }],
+    },
+    {
+      label: 'a malformed event before a valid push: the same',
+      body: [{ ...pushed, id: 'bad', data: 'not json {' }, pushed],
+      status: 202,
+      pools: ['nginx'],
+      ignored: [{ event: 'bad', malformed: true }],
+    },
+    {
+      label: 'only a malformed event: 400 and nothing delivered',
+      body: [{ ...pushed, id: 'bad', data: { target: {} } }],
+      status: 400,
+      pools: [],
+      ignored: [{ event: 'bad', malformed: true }],
+    },
+  ])('$label', async ({ body, status, pools, ignored }) => {
+    const controllers = new FakeControllers();
+    const r = await registryEvents({ pools: following, controllers, now: () => NOW })(
+      request('POST', body),
+    );
+    const json = r.jsonBody as { ignored?: IgnoredEvent[]; error?: { ignored: IgnoredEvent[] } };
+    const listed = json.ignored ?? json.error?.ignored ?? [];
+    expect({
+      status: r.status,
+      pools: controllers.signals.map((s) => s.pool),
+      ignored: listed.map((i) => ({ event: i.event, malformed: i.malformed })),
+    }).toEqual({ status, pools, ignored });
   });
 
   it('answers the validation handshake', async () => {

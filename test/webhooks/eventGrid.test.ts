@@ -534,6 +534,7 @@ const signalCases: SignalCase[] = [
       ok: false,
       reason:
         'event 3ce929ea-fab7-428a-8270-0452970fa710: Microsoft.ServiceBus.DeadletterMessagesAvailableWithNoListeners reports dead-lettered messages, not a scaling signal',
+      notASignal: true,
     },
   },
   {
@@ -546,6 +547,7 @@ const signalCases: SignalCase[] = [
       ok: false,
       reason:
         'event 3ce929ea-fab7-428a-8270-0452970fa710: Microsoft.ServiceBus.DeadletterMessagesAvailablePeriodicNotifications reports dead-lettered messages, not a scaling signal',
+      notASignal: true,
     },
   },
   {
@@ -555,6 +557,7 @@ const signalCases: SignalCase[] = [
       ok: false,
       reason:
         'event c25fdb80-ebbd-4dd0-a29c-a7349e6388f6: Microsoft.ContainerRegistry.ImagePushed is not a Service Bus active-messages event',
+      notASignal: true,
     },
   },
   {
