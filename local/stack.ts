@@ -41,8 +41,10 @@ export interface StackOptions {
   readonly stateDir: string;
   /** The app entry: dist/functions/index.js, or functions/index.ts under vitest. */
   readonly appEntry: string;
-  /** The pools document the app runs with. */
-  readonly poolsFile: string;
+  /** The pools document the app runs with: a file, or (`poolsJson`) the JSON itself. */
+  readonly poolsFile?: string;
+  /** The pools document as JSON text, as the `SURGE_POOLS` setting carries it. */
+  readonly poolsJson?: string;
   /** local.settings.json to load before anything else (optional). */
   readonly settingsFile?: string;
   /** Extra app settings (pool secrets, schedules); they win over the settings file. */
@@ -106,6 +108,13 @@ export interface Stack {
   close(): Promise<void>;
 }
 
+/** The app setting that carries the pools document: SURGE_POOLS_FILE, or SURGE_POOLS. */
+function poolsSetting(options: StackOptions): Record<string, string> {
+  if (options.poolsJson !== undefined) return { SURGE_POOLS: options.poolsJson };
+  if (options.poolsFile === undefined) throw new Error('startStack: no pools document given');
+  return { SURGE_POOLS_FILE: path.resolve(options.poolsFile) };
+}
+
 /**
  * Starts emulator, runtime and host. Before the app loads, the emulator is set up for the pools
  * document: each pool's Service Bus entity exists and is drained by the pool's groups, and each
@@ -127,12 +136,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   try {
     const settings: Record<string, string> = {
       ...options.settings,
-      SURGE_POOLS_FILE: path.resolve(options.poolsFile),
+      ...poolsSetting(options),
       SURGE_ARM_ENDPOINT: target.armEndpoint,
       SURGE_SERVICEBUS_ENDPOINT: target.serviceBusEndpoint,
       SURGE_PROBE_ENDPOINT: target.probeEndpoint,
     };
+    // The app reads whichever of the two is set: only the one given here may be.
     delete process.env.SURGE_POOLS;
+    delete process.env.SURGE_POOLS_FILE;
     Object.assign(process.env, settings);
     const credential = new StaticTokenCredential(LOCAL_TOKEN);
     const runtime = buildRuntime(process.env, {

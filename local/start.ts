@@ -15,6 +15,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PoolConfigError } from '../shared/config/pools';
 import type { StatusDecision } from '../shared/controller/status';
 import { SystemClock } from './clock';
 import {
@@ -33,6 +34,8 @@ import type { LogEntry } from './host/functionsCore';
 import { installFunctionsCore } from './host/functionsCore';
 import { consoleHostLog, quietHostLog } from './host/log';
 import { DEFAULT_KEY_NAME } from './host/keys';
+import type { PoolsSource } from './poolsSource';
+import { poolsSource } from './poolsSource';
 import type { Stack } from './stack';
 import { emulatorOf, startStack } from './stack';
 
@@ -47,7 +50,8 @@ interface StartOptions {
   readonly hostPort: number;
   readonly emulatorPort: number;
   readonly stateDir: string;
-  readonly poolsFile: string;
+  /** Where the pools document comes from, as start-up names it. */
+  readonly pools: PoolsSource;
   readonly emulatorConfigFile: string;
   readonly verbose: boolean;
 }
@@ -68,7 +72,7 @@ function parseOptions(argv: readonly string[]): StartOptions {
       'host-port': { type: 'string' },
       'emulator-port': { type: 'string' },
       state: { type: 'string', default: '.state' },
-      pools: { type: 'string', default: 'local/demo/pools.json' },
+      pools: { type: 'string' },
       'emulator-config': { type: 'string', default: 'local/demo/emulator.json' },
       verbose: { type: 'boolean', default: false },
     },
@@ -78,7 +82,7 @@ function parseOptions(argv: readonly string[]): StartOptions {
     hostPort: port('host-port', values['host-port'], 7071),
     emulatorPort: port('emulator-port', values['emulator-port'], 8443),
     stateDir: path.resolve(ROOT, values.state),
-    poolsFile: path.resolve(ROOT, values.pools),
+    pools: poolsSource(values.pools, process.env, path.join(ROOT, 'local/demo/pools.json')),
     emulatorConfigFile: path.resolve(ROOT, values['emulator-config']),
     verbose: values.verbose,
   };
@@ -136,7 +140,7 @@ function banner(
     `  Functions          ${stack.host.baseUrl}   function key: ${key}`,
     `  Emulator control   ${emulator.controlEndpoint}/state   CA: ${rel(emulator.caFile ?? '')}`,
     '',
-    `Pools (${rel(options.poolsFile)}):`,
+    `Pools (${'file' in options.pools ? rel(options.pools.file) : options.pools.from}):`,
     ...pools.map(
       (p) =>
         `  ${p.name.padEnd(8)} ${p.scaling.mode} policy, ${p.minGroups}-${p.maxGroups} groups, queue ${p.serviceBus.queue ?? `${p.serviceBus.topic}/${p.serviceBus.subscription}`}${p.trafficManager ? `, behind Traffic Manager ${p.trafficManager.profile}` : ''}`,
@@ -189,7 +193,9 @@ async function main(): Promise<void> {
     clock: new SystemClock(),
     stateDir: options.stateDir,
     appEntry: path.join(ROOT, 'dist', 'functions', 'index.js'),
-    poolsFile: options.poolsFile,
+    ...('json' in options.pools
+      ? { poolsJson: options.pools.json }
+      : { poolsFile: options.pools.file }),
     settings: {
       SURGE_ACR_WEBHOOK_SECRET: process.env.SURGE_ACR_WEBHOOK_SECRET ?? DEMO_WEBHOOK_SECRET,
     },
@@ -213,7 +219,12 @@ async function main(): Promise<void> {
     })());
   try {
     const emulator = emulatorOf(stack);
-    installArrivals(emulator.control, workload.arrivals);
+    const skipped = installArrivals(emulator.control, workload.arrivals);
+    if (skipped.length > 0) {
+      console.log(
+        `Demo workload not installed for ${skipped.join(', ')}: no pool drains it. Enqueue through the emulator's control API instead.`,
+      );
+    }
     sampler = samplerForStack(stack);
     dashboard = await startDashboardServer({
       sampler,
@@ -261,6 +272,9 @@ function explain(error: unknown): string {
   if (e.code === 'EADDRINUSE') {
     return `${e.message}: the port is taken (another npm start, or Core Tools?). Choose others with --dashboard-port, --host-port or --emulator-port.`;
   }
+  // A refused pools document is the user's to fix: its message names pool and field, and a
+  // stack trace would only bury it.
+  if (error instanceof PoolConfigError) return error.message;
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 

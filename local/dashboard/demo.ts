@@ -6,6 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { ArrivalSchedule, EmulatorConfig } from '../emulator';
+import { ConfigError } from '../emulator/config';
 
 /** What an ACR push webhook delivery carries (the shape of shared/fixtures/acr/webhook-push.json). */
 export interface AcrPushPayload {
@@ -176,12 +177,25 @@ export function splitWorkload(config: EmulatorConfig): {
   return { config: { ...rest, workload: knobs }, arrivals: arrivals ?? [] };
 }
 
-/** Installs arrival schedules through the emulator's control API (times count from now). */
+/**
+ * Installs arrival schedules through the emulator's control API (times count from now), for the
+ * entities that exist: with the user's own pools (`--pools`, SURGE_POOLS_FILE, SURGE_POOLS) the
+ * demo workload's queues may not. Returns the `namespace/entity` of those skipped.
+ */
 export function installArrivals(
   control: {
     setArrivals(namespace: string, entity: string, schedules: readonly ArrivalSchedule[]): void;
   },
   arrivals: Arrivals,
-): void {
-  for (const a of arrivals) control.setArrivals(a.namespace, a.entity, a.schedules);
+): string[] {
+  const skipped: string[] = [];
+  for (const a of arrivals) {
+    try {
+      control.setArrivals(a.namespace, a.entity, a.schedules);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      skipped.push(`${a.namespace}/${a.entity}`);
+    }
+  }
+  return skipped;
 }

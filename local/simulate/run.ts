@@ -21,7 +21,7 @@
  * - The report holds no wall-clock time, generated id (instance, invocation, request ids, keys,
  *   ports, folders) or unrounded float; its keys are written in a fixed order.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PoolsConfig } from '../../shared/config/pools';
@@ -165,15 +165,14 @@ export async function simulate(
   const calls = new Map<string, AzureCalls>();
   let stack: Stack | undefined;
   try {
-    const poolsFile = path.join(dir, 'pools.json');
-    await writeFile(poolsFile, JSON.stringify(poolsDoc));
     const clock = new VirtualClock(t0);
     try {
       stack = await startStack({
         clock,
         stateDir: dir,
         appEntry,
-        poolsFile,
+        // As the SURGE_POOLS setting, not a temporary file: an error then names no path of ours.
+        poolsJson: JSON.stringify(poolsDoc),
         settings,
         emulator: scenario.emulator,
         seed,
@@ -188,8 +187,13 @@ export async function simulate(
       });
     } catch (e) {
       if (e instanceof PoolConfigError) {
+        // Named as the user wrote them: the scenario's file or its inline document.
+        const named = e.message.replaceAll(
+          'app setting SURGE_POOLS',
+          `the scenario's pools, ${pools.source}`,
+        );
         throw new ScenarioError(
-          `the app refused the scenario's pools or settings:\n  ${e.message}`,
+          `the app refused the scenario's pools or settings:\n  ${named}`,
           e.problems.length > 0 ? e.problems.map((p) => `settings: ${p}`) : [`pools: ${e.message}`],
         );
       }

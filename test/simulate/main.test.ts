@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SimulateArgs } from '../../local/simulate/main';
 import { USAGE, main, parseArgs } from '../../local/simulate/main';
-import { burstScenario } from './fixtures';
+import { burstScenario, simPool } from './fixtures';
 
 /** Runs the command and returns what it printed and its status. */
 async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -80,6 +80,35 @@ describe('main', () => {
       code: 2,
       stdout: '',
       stderr: `invalid scenario (${file}):\n  sampleSeconds: Too small: expected number to be >0\n`,
+    });
+  });
+
+  it('names the pools as the user wrote them when the app refuses them, not a copy of ours', async () => {
+    // The pools file sits next to the scenario; a secret's setting is missing, which only the
+    // app's start-up can tell.
+    const poolsFile = path.join(dir, 'secret-pools.json');
+    const pool = simPool('orders', {
+      group: {
+        containers: [
+          {
+            name: 'worker',
+            image: 'sim.azurecr.io/worker:1.0',
+            secureEnvironment: { DB: { fromSetting: 'NO_SUCH_SETTING' } },
+          },
+        ],
+      },
+    });
+    await writeFile(poolsFile, JSON.stringify({ pools: [pool] }));
+    const file = path.join(dir, 'secret.json');
+    await writeFile(file, JSON.stringify({ ...burstScenario(), pools: 'secret-pools.json' }));
+    const r = await run(['--scenario', file]);
+    expect({ code: r.code, stderr: r.stderr.split('\n').slice(0, 3) }).toEqual({
+      code: 2,
+      stderr: [
+        "the app refused the scenario's pools or settings:",
+        "  pools document (the scenario's pools, file secret-pools.json) references app settings that are not set:",
+        '  pool "orders" (pools[0]): group.containers[0].secureEnvironment.DB: app setting NO_SUCH_SETTING is not set',
+      ],
     });
   });
 
