@@ -4,7 +4,8 @@ import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
-import { deliverPush, undeliverable } from '../shared/http/deliverPush';
+import { deliverPush } from '../shared/http/deliverPush';
+import { unreachable } from '../shared/http/signalEach';
 import { runtime } from '../shared/runtime';
 import { WEBHOOK_SECRET_HEADER, checkWebhookSecret, parseAcrWebhook } from '../shared/webhooks/acr';
 import { problem, readJsonBody } from '../shared/webhooks/body';
@@ -38,11 +39,9 @@ export function acrWebhook(deps: {
     if (delivery.kind === 'ping') return { status: 200, jsonBody: { ping: 'ok' } };
     if (delivery.kind === 'ignored')
       return { status: 202, jsonBody: { delivered: [], reason: delivery.reason } };
-    try {
-      return { status: 202, jsonBody: await deliverPush(deps, delivery.push) };
-    } catch (e) {
-      return undeliverable(e);
-    }
+    const delivered = await deliverPush(deps, delivery.push);
+    if (delivered.failed) return unreachable(delivered.failed, { delivered: delivered.delivered });
+    return { status: 202, jsonBody: delivered };
   };
 }
 

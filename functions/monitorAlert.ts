@@ -6,6 +6,7 @@ import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
 import { poolsDraining } from '../shared/http/matchPools';
+import { signalEach, unreachable } from '../shared/http/signalEach';
 import { runtime } from '../shared/runtime';
 import { problem, readJsonBody } from '../shared/webhooks/body';
 import { parseCommonAlert, serviceBusTargets } from '../shared/webhooks/monitorAlert';
@@ -68,25 +69,15 @@ export function monitorAlert(deps: {
         },
       };
     }
-    const woken: { pool: string; controller: string }[] = [];
-    for (const pool of pools) {
-      try {
-        const controller = await deps.controllers.signal(pool.name, {
-          kind: 'wake',
-          at: deps.now(),
-          source: 'alert',
-          detail: alert.alertRule,
-        });
-        woken.push({ pool: pool.name, controller });
-      } catch (e) {
-        // The action group retries webhooks that fail: 503 asks for that.
-        return problem(
-          503,
-          `could not wake the controller of pool "${pool.name}": ${(e as Error).message}`,
-          { woken },
-        );
-      }
-    }
+    const { signalled: woken, failed } = await signalEach(
+      deps.controllers,
+      pools.map((p) => ({
+        pool: p.name,
+        signal: { kind: 'wake', at: deps.now(), source: 'alert', detail: alert.alertRule },
+      })),
+    );
+    // The action group retries webhooks that fail: 503 asks for that.
+    if (failed.length > 0) return unreachable(failed, { woken });
     return { status: 202, jsonBody: { woken } };
   };
 }

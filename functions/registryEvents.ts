@@ -5,7 +5,8 @@ import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
 import type { PushDelivery } from '../shared/http/deliverPush';
-import { deliverPush, undeliverable } from '../shared/http/deliverPush';
+import { deliverPush } from '../shared/http/deliverPush';
+import { unreachable } from '../shared/http/signalEach';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
 import { runtime } from '../shared/runtime';
 import { pushesOf, refusalOf } from '../shared/webhooks/deliveries';
@@ -31,13 +32,9 @@ export function registryEvents(deps: {
     const refused = refusalOf(valid.length, ignored);
     if (refused) return problem(refused.status, refused.reason, { ignored });
     const pushes: PushDelivery[] = [];
-    for (const push of valid) {
-      try {
-        pushes.push(await deliverPush(deps, push));
-      } catch (e) {
-        return undeliverable(e);
-      }
-    }
+    for (const push of valid) pushes.push(await deliverPush(deps, push));
+    const failed = pushes.flatMap((p) => p.failed ?? []);
+    if (failed.length > 0) return unreachable(failed, { pushes });
     return { status: 202, jsonBody: { pushes, ignored } };
   };
 }

@@ -5,9 +5,9 @@ import type { PoolsConfig } from '../shared/config/pools';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
 import { readEventGridRequest } from '../shared/http/eventGridRequest';
+import { signalEach, unreachable } from '../shared/http/signalEach';
 import { runtime } from '../shared/runtime';
 import { problem } from '../shared/webhooks/body';
-import type { PoolWake } from '../shared/webhooks/deliveries';
 import { refusalOf, wakesOf } from '../shared/webhooks/deliveries';
 
 /**
@@ -30,32 +30,16 @@ export function serviceBusEvents(deps: {
     const { wakes, ignored } = wakesOf(read.events, deps.pools);
     const refused = refusalOf(wakes.length, ignored);
     if (refused) return problem(refused.status, refused.reason, { ignored });
-    // Pools are woken side by side: one slow controller does not hold up the others.
-    const outcomes = await Promise.allSettled(
-      wakes.map((w) =>
-        deps.controllers.signal(w.pool, {
-          kind: 'wake',
-          at: deps.now(),
-          source: 'eventgrid',
-          detail: w.detail,
-        }),
-      ),
+    const { signalled, failed } = await signalEach(
+      deps.controllers,
+      wakes.map((w) => ({
+        pool: w.pool,
+        signal: { kind: 'wake', at: deps.now(), source: 'eventgrid', detail: w.detail },
+      })),
     );
-    const woken: { pool: string; controller: string; events: readonly string[] }[] = [];
-    const failed: { pool: string; reason: string }[] = [];
-    outcomes.forEach((o, i) => {
-      const { pool, events } = wakes[i] as PoolWake;
-      if (o.status === 'fulfilled') woken.push({ pool, controller: o.value, events });
-      else failed.push({ pool, reason: (o.reason as Error).message });
-    });
-    if (failed.length > 0) {
-      // Event Grid retries a delivery that fails; a 503 asks for exactly that.
-      const names = failed.map((f) => `"${f.pool}"`).join(', ');
-      return problem(503, `could not wake the controller of pool ${names}: ${failed[0]?.reason}`, {
-        woken,
-        failed,
-      });
-    }
+    const events = new Map(wakes.map((w) => [w.pool, w.events]));
+    const woken = signalled.map((s) => ({ ...s, events: events.get(s.pool) ?? [] }));
+    if (failed.length > 0) return unreachable(failed, { woken });
     return { status: 202, jsonBody: { woken, ignored } };
   };
 }

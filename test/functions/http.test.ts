@@ -390,6 +390,20 @@ describe('monitorAlert', () => {
     expect((await handler(controllers)(request('POST', body))).status).toBe(status);
     expect(controllers.signals).toEqual([]);
   });
+
+  it('wakes every other pool before answering 503 for one it cannot reach', async () => {
+    const controllers = new FakeControllers();
+    controllers.unreachable.add('orders');
+    const body = {
+      ...fired,
+      data: { ...fired.data, customProperties: { 'surge-pool': 'orders, gao' } },
+    };
+    const r = await handler(controllers)(request('POST', body));
+    expect({ status: r.status, woken: controllers.signals.map((s) => s.pool) }).toEqual({
+      status: 503,
+      woken: ['gao'],
+    });
+  });
 });
 
 describe('pools API reads', () => {
@@ -597,6 +611,26 @@ describe('registryEvents', () => {
       pools: controllers.signals.map((s) => s.pool),
       ignored: listed.map((i) => ({ event: i.event, malformed: i.malformed })),
     }).toEqual({ status, pools, ignored });
+  });
+
+  it('delivers a push to every following pool before answering 503 for one it cannot reach', async () => {
+    const twoFollowing = poolsOf(
+      ...['nginx', 'nginx-eu'].map((name) =>
+        poolInput(name, {
+          group: { containers: [{ name: 'web', image: 'jolovcr.azurecr.io/samples/nginx:1.0' }] },
+          follow: { registry: 'jolovcr.azurecr.io', repository: 'samples/nginx' },
+        }),
+      ),
+    );
+    const controllers = new FakeControllers();
+    controllers.unreachable.add('nginx');
+    const r = await registryEvents({ pools: twoFollowing, controllers, now: () => NOW })(
+      request('POST', [pushed]),
+    );
+    expect({ status: r.status, pools: controllers.signals.map((s) => s.pool) }).toEqual({
+      status: 503,
+      pools: ['nginx-eu'],
+    });
   });
 
   it('answers the validation handshake', async () => {
