@@ -7,7 +7,7 @@ import { serviceBusSignal } from './eventGrid';
 
 /**
  * What a delivery of events asks for, decided before anything is acted on. The one rule of every
- * event endpoint (docs/architecture.md, "Deliveries"):
+ * event endpoint (README, "One rule for every event delivery"):
  *
  * - a delivery that cannot be read (not JSON, too large, not Event Grid's shape) is refused with
  *   400 and nothing in it is acted on;

@@ -9,7 +9,7 @@ import { receive } from '../../shared/controller/signals';
 import type { ControllerState, GroupCounts } from '../../shared/controller/state';
 import { initialState } from '../../shared/controller/state';
 import type { StateParts } from './states';
-import { observedFleet, stateWith } from './states';
+import { groupCounts, observedFleet, stateWith } from './states';
 import { ordersSpec } from './groups';
 import { nextWakeAt, statusOf } from '../../shared/controller/status';
 import { groupName, specVersion } from '../../shared/policy/version';
@@ -414,17 +414,7 @@ describe('decide', () => {
       label: 'steady: reconcile',
       state: {
         fleet: { spec: poolSpec() },
-        plan: {
-          counts: {
-            running: 3,
-            pending: 0,
-            failed: 0,
-            deleting: 0,
-            foreign: 0,
-            byVersion: {},
-            bySite: {},
-          },
-        },
+        plan: { counts: groupCounts({ running: 3 }) },
       },
       at: NOW + 300_000,
     },
@@ -445,15 +435,7 @@ describe('judgeLook: whether a depth reading needs a look at the pool', () => {
   const steady: ControllerState = stateWith(initialState('orders'), {
     fleet: observedFleet(poolSpec(), NOW - 20_000),
     plan: {
-      counts: {
-        running: 3,
-        pending: 0,
-        failed: 0,
-        deleting: 0,
-        foreign: 0,
-        byVersion: { [V]: 3 },
-        bySite: { westeurope: 3 },
-      },
+      counts: groupCounts({ running: 3, byVersion: { [V]: 3 }, bySite: { westeurope: 3 } }),
     },
     scale: { drain: { ...initialState('orders').scale.drain, arrivalRate: 5 } },
   });

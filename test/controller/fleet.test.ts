@@ -7,6 +7,7 @@ import type { ObservedFleet, StatusError } from '../../shared/controller/state';
 import { firstSight } from '../../shared/controller/state';
 import type { HealthRecord } from '../../shared/policy/groups';
 import { NOW, nameOf, ordersSpec, snapshot } from './groups';
+import { groupCounts } from './states';
 
 const spec = ordersSpec();
 const tmSpec = ordersSpec({
@@ -67,15 +68,7 @@ const capacityError = (ordinal: number): StatusError => ({
 });
 /** A pool without Traffic Manager retires a group for rollout.drainSeconds (default 30 s). */
 const DRAIN_MS = spec.rollout.drainSeconds * 1000;
-const noGroups = {
-  running: 0,
-  pending: 0,
-  failed: 0,
-  deleting: 0,
-  foreign: 0,
-  byVersion: {},
-  bySite: {},
-};
+const noGroups = groupCounts();
 
 describe('fleet stage: what a look at the pool shows', () => {
   const cases: {

@@ -2,6 +2,7 @@ import type { PoolSpec } from '../../shared/config/poolSpec';
 import { poolInput, poolsOf } from '../fakes/pools';
 import type {
   ControllerState,
+  GroupCounts,
   LogSlice,
   ObservedFleet,
   PlanSlice,
@@ -24,6 +25,20 @@ export interface StateParts {
 /** A minimal pool spec, for fleets whose spec the case does not care about. */
 export function minimalSpec(name = 'orders'): PoolSpec {
   return poolsOf(poolInput(name)).pools[0] as PoolSpec;
+}
+
+/** Group counts: none of anything, but what the case gives. */
+export function groupCounts(parts: Partial<GroupCounts> = {}): GroupCounts {
+  return {
+    running: 0,
+    pending: 0,
+    failed: 0,
+    deleting: 0,
+    foreign: 0,
+    byVersion: {},
+    bySite: {},
+    ...parts,
+  };
 }
 
 /** An observed fleet: the spec seen at `at`, no health known, no backoff. */
