@@ -6,6 +6,7 @@ import type {
   ContainerGroups,
   GroupSnapshot,
   ProfileSnapshot,
+  ReadTurns,
   TrafficRouter,
 } from '../shared/azure/ports';
 import { profileRefOf } from '../shared/azure/profileRef';
@@ -14,6 +15,7 @@ import type { PoolsConfig } from '../shared/config/pools';
 import { ACTIVITY } from '../shared/controller/activities';
 import type { ObservePoolInput, ObservePoolResult } from '../shared/controller/activities';
 import { sitesOf } from '../shared/policy/placement';
+import { WAITING_FOR_TURN } from '../shared/policy/readTurns';
 import { TAG_POOL } from '../shared/policy/version';
 import { runtime } from '../shared/runtime';
 import { mapLimit } from '../shared/util/concurrency';
@@ -29,12 +31,15 @@ export interface ObservePoolDeps {
   readonly pools: PoolsConfig;
   readonly containerGroups: ContainerGroups;
   readonly trafficRouter?: TrafficRouter;
+  /** Turns at the app's ARM read budget: asked before a look, told what it read. */
+  readonly readTurns: ReadTurns;
   /** Quota usage shared by every pool of the app instance, and the clock its reads age by. */
   readonly usage: { readonly memory: UsageMemory; readonly now: () => number };
 }
 
 /**
- * Reads a pool back from Azure: every group in its resource group tagged for it (one ARM read
+ * Reads a pool back from Azure, in its turn while ARM throttles the subscription's reads
+ * (shared/policy/readTurns.ts): every group in its resource group tagged for it (one ARM read
  * per page), the instance views that are due (shared/groups/observation.ts says which, and what
  * of them is kept), the pool's Traffic Manager profile, and the quota usage of the regions of its
  * sites (one read a minute per region, shared: shared/watch/usage.ts). The spec travels with the result,
@@ -47,13 +52,23 @@ export function observePool(deps: ObservePoolDeps) {
     const hash = specHash(spec);
     const withSpec = input.knownSpec === hash ? { specHash: hash } : { spec, specHash: hash };
     const { subscriptionId, resourceGroup } = spec.azure;
+    const turn = deps.readTurns.turn(subscriptionId, spec.name);
+    if (!turn.go) {
+      const failure = waitingFailure(subscriptionId, turn.at);
+      return { found: true, ...withSpec, instanceViewsRead: [], failure, turnAt: turn.at };
+    }
     let listed: GroupSnapshot[];
     try {
       listed = (await deps.containerGroups.list(subscriptionId, resourceGroup)).filter(
         (g) => g.tags[TAG_POOL] === spec.name,
       );
     } catch (e) {
-      return { found: true, ...withSpec, instanceViewsRead: [], failure: toFailure(e) };
+      const failure = toFailure(e);
+      // Throttled: the budget now holds every read of the subscription; the pool queues for a turn.
+      const next =
+        failure.kind === 'throttled' ? deps.readTurns.turn(subscriptionId, spec.name) : undefined;
+      const turnAt = next && !next.go ? { turnAt: next.at } : {};
+      return { found: true, ...withSpec, instanceViewsRead: [], failure, ...turnAt };
     }
     const failures: AzureFailure[] = [];
     const due = instanceViewsDue(listed, input.skipInstanceView);
@@ -72,6 +87,7 @@ export function observePool(deps: ObservePoolDeps) {
     });
     const profile = await readProfile(deps, spec, failures);
     const quota = await readQuota(deps, spec, failures);
+    deps.readTurns.looked(subscriptionId, 1 + due.length + (profileRefOf(spec) ? 1 : 0));
     const failure = failures[0];
     return {
       found: true,
@@ -81,6 +97,15 @@ export function observePool(deps: ObservePoolDeps) {
       ...(Object.keys(quota).length > 0 ? { quota } : {}),
       ...(failure ? { failure } : {}),
     };
+  };
+}
+
+/** Why a look did not happen: ARM throttles the subscription's reads and the pool waits its turn. */
+function waitingFailure(subscriptionId: string, turnAt: number): AzureFailure {
+  return {
+    kind: 'throttled',
+    code: WAITING_FOR_TURN,
+    message: `ARM throttles reads of subscription ${subscriptionId}; the pools there look in turns, and this pool's is at ${new Date(turnAt).toISOString()}`,
   };
 }
 
@@ -148,6 +173,7 @@ df.app.activity(ACTIVITY.observePool, {
       pools: runtime().pools,
       containerGroups: runtime().azure.containerGroups,
       trafficRouter: runtime().azure.trafficRouter,
+      readTurns: runtime().azure.readTurns,
       usage: { memory: runtime().memory.usage, now: runtime().now },
     })(input),
 });

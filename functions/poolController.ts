@@ -82,8 +82,8 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
       timer.cancel();
       signal = event.result as ControllerSignal;
     }
-    const trigger: Trigger = signal?.kind ?? 'timer';
     const received = receive(state, signal, now());
+    const trigger: Trigger = received.trigger;
     state = received.state;
     if (received.observe) {
       const observeInput: ObservePoolInput = {

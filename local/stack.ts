@@ -154,6 +154,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         ? {
             azure: createAzurePorts(readSettings(process.env), {
               credential,
+              now: () => options.clock.now(),
               httpClient: options.wrapAzureTransport
                 ? options.wrapAzureTransport(emulator.httpClient)
                 : emulator.httpClient,

@@ -77,6 +77,7 @@ export function buildRuntime(env: Env, parts: RuntimeParts = {}): Runtime {
     createAzurePorts(settings, {
       credential: parts.credential ?? createCredential(settings),
       ...(parts.tls ? { tls: parts.tls } : {}),
+      ...(parts.now ? { now: parts.now } : {}),
     });
   const prober =
     parts.prober ??

@@ -89,6 +89,10 @@ export interface PoolPlacement {
   capacityFailures: number;
   /** Spot groups evicted. */
   evictions: number;
+  /** Accepted groups whose run failed (for any reason) or was evicted. */
+  failedGroups: number;
+  /** Failed or evicted groups deleted (a controller replaces a failed group by deleting it). */
+  replacedGroups: number;
 }
 
 /** How ACI answered a create of a new group. */
@@ -419,6 +423,7 @@ export class World {
 
   /** Removes a group (delete) at `now`: billing closed, indexes cleared, tombstone kept. */
   removeGroup(g: GroupRecord, now: number): void {
+    if (failedBy(g.run, now)) this.#placementOf(this.poolOf(g)).replacedGroups++;
     this.endRun(g, now);
     this.#unindex(g);
     this.groups.delete(g.key);
@@ -505,6 +510,7 @@ export class World {
   #tallyRun(p: PoolPlacement, run: GroupRun, t: number): void {
     if (run.failure?.beforePull && run.endAt <= t) p.capacityFailures++;
     if (evictedBy(run, t)) p.evictions++;
+    if (failedBy(run, t)) p.failedGroups++;
   }
 
   /** Usage per pool up to t: closed runs plus the running ones. */
@@ -841,7 +847,16 @@ function emptyPlacement(): PoolPlacement {
     bySite: {},
     capacityFailures: 0,
     evictions: 0,
+    failedGroups: 0,
+    replacedGroups: 0,
   };
+}
+
+/** True when the run failed or was evicted by t (and was not stopped before that). */
+function failedBy(run: GroupRun, t: number): boolean {
+  const failed =
+    run.failure !== undefined && run.endAt <= t && (run.stoppedAt ?? Infinity) >= run.endAt;
+  return failed || evictedBy(run, t);
 }
 
 function copyPlacement(p: PoolPlacement): PoolPlacement {

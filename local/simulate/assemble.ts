@@ -10,6 +10,7 @@ import type { AzureCalls } from './attribution';
 import { SHARED, noCalls } from './attribution';
 import type {
   BurstReport,
+  ControllerReport,
   DecisionReport,
   EventOutcome,
   PlacementReport,
@@ -111,6 +112,7 @@ function poolReport(inputs: ReportInputs, track: PoolTrack): PoolReport {
     usage: priced(phases[name]?.usage, inputs.scenario.prices),
     azure: { ...noCalls(), ...inputs.calls.get(name) },
     placement: placementOf(inputs.emulator.control.placement()[name]),
+    controller: controllerOf(track, phases[name]?.groups ?? {}, inputs.end),
     decisions: decisionsOf([...track.decisions.values()]),
     rollouts: rolloutsOf(inputs, track),
   };
@@ -134,6 +136,33 @@ function placementOf(p: PoolPlacement | undefined): PlacementReport {
     bySite,
     capacityFailures: p?.capacityFailures ?? 0,
     evictions: p?.evictions ?? 0,
+    failedGroups: p?.failedGroups ?? 0,
+    replacedGroups: p?.replacedGroups ?? 0,
+  };
+}
+
+/**
+ * The pool's controller against Azure at the end, and its longest wait between looks. An orphan
+ * is a group the controller does not want that still holds quota: a failed or stopped group
+ * left in Azure, or a live one beyond the controller's target.
+ */
+function controllerOf(
+  track: PoolTrack,
+  phases: Partial<Record<string, number>>,
+  end: number,
+): ControllerReport {
+  const live = liveGroups(phases);
+  const notLive = (phases['Failed'] ?? 0) + (phases['Stopped'] ?? 0);
+  const desired = track.desired;
+  // The gap still open at the end counts too: a pool that stopped looking has the longest one.
+  const open = track.lastLookAt === null ? null : end - track.lastLookAt;
+  const gap = open === null ? track.maxLookGapMs : Math.max(open, track.maxLookGapMs ?? 0);
+  return {
+    desiredAtEnd: desired,
+    liveAtEnd: live,
+    notLiveAtEnd: notLive,
+    orphansAtEnd: notLive + (desired === null ? 0 : Math.max(0, live - desired)),
+    maxLookGapSeconds: gap === null ? null : round(gap / 1000),
   };
 }
 
@@ -204,6 +233,7 @@ function azureOf(inputs: ReportInputs): Report['azure'] {
     arm429: counters.arm429,
     arm5xx: counters.arm5xx,
     serviceBusAdmin: counters.serviceBusAdmin,
+    serviceBus5xx: counters.serviceBus5xx,
     shared: { ...noCalls(), ...inputs.calls.get(SHARED) },
     byOperation,
   };

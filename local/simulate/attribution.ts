@@ -25,11 +25,21 @@ export interface AzureCalls {
   arm429: number;
   arm5xx: number;
   serviceBusAdmin: number;
+  /** Service Bus administration calls answered with a 5xx (server busy). */
+  serviceBus5xx: number;
 }
 
 /** Zeroed counters. */
 export function noCalls(): AzureCalls {
-  return { armReads: 0, armWrites: 0, armDeletes: 0, arm429: 0, arm5xx: 0, serviceBusAdmin: 0 };
+  return {
+    armReads: 0,
+    armWrites: 0,
+    armDeletes: 0,
+    arm429: 0,
+    arm5xx: 0,
+    serviceBusAdmin: 0,
+    serviceBus5xx: 0,
+  };
 }
 
 /** The label of requests that concern more than one pool (or none). */
@@ -107,6 +117,7 @@ export function countingTransport(
       const response = await inner.sendRequest(request);
       if (serviceBus) {
         c.serviceBusAdmin++;
+        if (response.status >= 500) c.serviceBus5xx++;
       } else {
         const method = request.method.toUpperCase();
         if (method === 'GET' || method === 'HEAD') c.armReads++;

@@ -91,6 +91,27 @@ export interface PlacementReport {
   readonly bySite: Readonly<Record<string, number>>;
   readonly capacityFailures: number;
   readonly evictions: number;
+  /** Accepted groups that failed (for any reason) or were evicted. */
+  readonly failedGroups: number;
+  /** Failed or evicted groups deleted, so that a new one takes their place. */
+  readonly replacedGroups: number;
+}
+
+/** The pool's controller against Azure at the end of the run, and how regularly it looked. */
+export interface ControllerReport {
+  /** The controller's target in its last status (null before its first look). */
+  readonly desiredAtEnd: number | null;
+  /** Live groups in Azure (pending, creating, warming or running). */
+  readonly liveAtEnd: number;
+  /** Failed or stopped groups still in Azure. */
+  readonly notLiveAtEnd: number;
+  /** Groups the controller does not want that hold quota: not live, or live beyond its target. */
+  readonly orphansAtEnd: number;
+  /**
+   * The longest time between two looks of the controller, or from its last look to the end, as
+   * the samples saw it (null: it never looked).
+   */
+  readonly maxLookGapSeconds: number | null;
 }
 
 /** Everything about one pool. */
@@ -107,6 +128,7 @@ export interface PoolReport {
   readonly usage: UsageReport;
   readonly azure: AzureCalls;
   readonly placement: PlacementReport;
+  readonly controller: ControllerReport;
   readonly decisions: DecisionReport;
   readonly rollouts: readonly RolloutReport[];
 }
@@ -241,6 +263,7 @@ export function formatReport(report: Report): string {
     ...burstsTable(report),
     ...rolloutsTable(report),
     ...placementTable(report),
+    ...controllersTable(report),
     ...azureTable(report),
     ...eventLines(report),
     '',
@@ -349,6 +372,8 @@ function placementTable(report: Report): string[] {
         'other',
         'failed (capacity)',
         'evicted',
+        'failed',
+        'replaced',
         'by site',
       ],
       report.pools.map(({ pool, placement: p }) => [
@@ -361,6 +386,8 @@ function placementTable(report: Report): string[] {
         String(p.refused.other),
         String(p.capacityFailures),
         String(p.evictions),
+        String(p.failedGroups),
+        String(p.replacedGroups),
         sites(p),
       ]),
     ),
@@ -375,6 +402,7 @@ function azureTable(report: Report): string[] {
     String(c.armDeletes),
     String(c.arm429),
     String(c.serviceBusAdmin),
+    String(c.serviceBus5xx),
   ];
   const rows = [
     ...report.pools.map((p) => [
@@ -389,7 +417,8 @@ function azureTable(report: Report): string[] {
   return [
     '',
     `Azure: ARM ${a.armReads} reads, ${a.armWrites} writes, ${a.armDeletes} deletes, ` +
-      `${a.arm429} throttled (429), ${a.arm5xx} 5xx; Service Bus admin ${a.serviceBusAdmin} calls`,
+      `${a.arm429} throttled (429), ${a.arm5xx} 5xx; Service Bus admin ${a.serviceBusAdmin} calls, ` +
+      `${a.serviceBus5xx} 5xx`,
     ...table(
       [
         '  pool',
@@ -398,11 +427,31 @@ function azureTable(report: Report): string[] {
         'deletes',
         '429',
         'SB calls',
+        'SB 5xx',
         'scale-out',
         'scale-in',
         'other',
       ],
       rows,
+    ),
+  ];
+}
+
+/** Each controller against Azure at the end, and its longest wait between looks. */
+function controllersTable(report: Report): string[] {
+  return [
+    '',
+    'Controllers at the end (orphans: groups not wanted that hold quota):',
+    ...table(
+      ['  pool', 'desired', 'live', 'failed or stopped', 'orphans', 'longest without a look'],
+      report.pools.map(({ pool, controller: c }) => [
+        `  ${pool}`,
+        c.desiredAtEnd === null ? '–' : String(c.desiredAtEnd),
+        String(c.liveAtEnd),
+        String(c.notLiveAtEnd),
+        String(c.orphansAtEnd),
+        c.maxLookGapSeconds === null ? '–' : duration(c.maxLookGapSeconds),
+      ]),
     ),
   ];
 }

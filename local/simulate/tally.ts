@@ -23,6 +23,12 @@ export interface PoolTrack {
   readonly decisions: Map<string, StatusDecision>;
   readonly rollouts: Map<string, { from: string; startedAt: number }>;
   readonly outcomes: Map<string, { outcome: string; reason: string; at: number }>;
+  /** The controller's target in the last status read (null before its first look). */
+  desired: number | null;
+  /** The time of the controller's last look, as its status says (ms). */
+  lastLookAt: number | null;
+  /** The longest time between two looks seen so far (ms; null before the second). */
+  maxLookGapMs: number | null;
 }
 
 function newTrack(spec: PoolSpec): PoolTrack {
@@ -38,6 +44,9 @@ function newTrack(spec: PoolSpec): PoolTrack {
     decisions: new Map(),
     rollouts: new Map(),
     outcomes: new Map(),
+    desired: null,
+    lastLookAt: null,
+    maxLookGapMs: null,
   };
 }
 
@@ -116,6 +125,8 @@ function readStatus(track: PoolTrack, engine: DurableEngine): void {
   const instance = engine.getStatus(controllerInstanceId(track.spec.name));
   const status = instance?.customStatus as PoolStatus | null | undefined;
   if (!status || typeof status !== 'object') return;
+  track.desired = status.desired ?? null;
+  readLook(track, status.observedAt);
   for (const d of status.recentDecisions ?? []) {
     const key = `${d.at}|${d.trigger}|${d.desired}|${d.live}|${d.creates}|${d.deletes}|${d.reason}`;
     if (!track.decisions.has(key)) track.decisions.set(key, d);
@@ -132,4 +143,17 @@ function readStatus(track: PoolTrack, engine: DurableEngine): void {
       at: Date.parse(last.at),
     });
   }
+}
+
+/**
+ * Follows the controller's looks: a sample whose status names a later look than the last one
+ * closes a gap. Samples are 15 s apart, so a gap is measured to within one sample.
+ */
+function readLook(track: PoolTrack, observedAt: string | null | undefined): void {
+  if (!observedAt) return;
+  const at = Date.parse(observedAt);
+  if (track.lastLookAt !== null && at > track.lastLookAt) {
+    track.maxLookGapMs = Math.max(track.maxLookGapMs ?? 0, at - track.lastLookAt);
+  }
+  if (track.lastLookAt === null || at > track.lastLookAt) track.lastLookAt = at;
 }

@@ -10,6 +10,7 @@ import { createCredential } from './credentials';
 import type { AzureRetryOptions, AzureTlsOptions } from './pipeline';
 import type { AzurePorts } from './ports';
 import { createQueueMetrics } from './queueMetrics';
+import { ArmReadBudget, readBudgetPolicy } from './readBudget';
 import { createTrafficRouter } from './trafficRouter';
 
 /** What may replace the defaults: a credential (emulator, tests) and the transport (tests). */
@@ -20,6 +21,8 @@ export interface AzurePortsOverrides {
   readonly httpClient?: HttpClient;
   /** Extra TLS trust for the SDK transport (a local emulator's CA certificate). */
   readonly tls?: AzureTlsOptions;
+  /** The clock the read budget's waits and turns run on; defaults to Date.now. */
+  readonly now?: () => number;
 }
 
 /** The retry options every adapter uses, from Settings. */
@@ -35,7 +38,8 @@ export function retryFromSettings(
 
 /**
  * Builds the Azure ports from Settings. One credential is shared by all three, so its token cache
- * is too; each adapter creates its SDK clients lazily (per subscription, per namespace).
+ * is too, and one ARM read budget by the two ARM ports; each adapter creates its SDK clients
+ * lazily (per subscription, per namespace).
  */
 export function createAzurePorts(
   settings: Settings,
@@ -47,7 +51,15 @@ export function createAzurePorts(
     ...(overrides.httpClient ? { httpClient: overrides.httpClient } : {}),
     ...(overrides.tls ? { tls: overrides.tls } : {}),
   };
-  const arm = { credential, armEndpoint: settings.armEndpoint, retry, ...transport };
+  // One read budget for both ARM ports: ARM counts a subscription's reads together.
+  const readBudget = new ArmReadBudget(overrides.now ?? Date.now);
+  const arm = {
+    credential,
+    armEndpoint: settings.armEndpoint,
+    retry,
+    readBudget: readBudgetPolicy(readBudget),
+    ...transport,
+  };
   return {
     containerGroups: createContainerGroups(arm),
     queueMetrics: createQueueMetrics({
@@ -59,6 +71,7 @@ export function createAzurePorts(
       ...transport,
     }),
     trafficRouter: createTrafficRouter(arm),
+    readTurns: readBudget,
   };
 }
 
@@ -71,3 +84,4 @@ export type { QueueMetricsOptions } from './queueMetrics';
 export { createContainerGroups } from './containerGroups';
 export { createQueueMetrics } from './queueMetrics';
 export { createTrafficRouter } from './trafficRouter';
+export { ArmReadBudget } from './readBudget';

@@ -39,6 +39,12 @@ export interface AzureClientOptions {
    * stays on.
    */
   readonly tls?: AzureTlsOptions;
+  /**
+   * The app's ARM read budget (readBudget.ts) as a pipeline policy, shared by every ARM client the
+   * app builds; it runs on every attempt, after the Retry phase. With it, a read ARM throttles is
+   * not sent again inside the call: the budget holds the subscription's reads for Retry-After.
+   */
+  readonly readBudget?: PipelinePolicy;
 }
 
 /** TLS settings the adapters pass to the SDK pipeline (its `tlsOptions`). */
@@ -115,6 +121,9 @@ export function backoffMs(
 
 /**
  * The retry decision for one failed attempt, as an SDK RetryStrategy:
+ * - a 429 to a read is not sent again when `retryThrottledReads` is false (ARM clients with the
+ *   app's read budget, readBudget.ts, which holds every read of the subscription until Retry-After
+ *   has passed and gives looks turns): the read fails at once and its look comes back in its turn;
  * - a retryable status with Retry-After waits exactly that long, unless it is longer than
  *   maxRetryDelayInMs: then Surge stops at once and reports the failure (throttled, transient),
  *   because sleeping minutes inside a function invocation is worse than letting the controller
@@ -125,6 +134,7 @@ export function backoffMs(
 export function surgeRetryStrategy(
   retry: AzureRetryOptions,
   random: () => number = Math.random,
+  { retryThrottledReads = true }: ReadRetries = {},
 ): RetryStrategy {
   return {
     name: 'surgeRetryStrategy',
@@ -135,6 +145,9 @@ export function surgeRetryStrategy(
           : { skipStrategy: true };
       }
       if (!isRetryableStatus(response.status)) return { skipStrategy: true };
+      if (!retryThrottledReads && response.status === 429 && response.request.method === 'GET') {
+        return { skipStrategy: true };
+      }
       const asked = retryAfterMs(response.headers);
       if (asked !== undefined) {
         return asked <= retry.maxRetryDelayInMs
@@ -146,9 +159,16 @@ export function surgeRetryStrategy(
   };
 }
 
+/** How surgeRetryStrategy treats a throttled read (see there). */
+interface ReadRetries {
+  readonly retryThrottledReads?: boolean;
+}
+
 /** The SDK's retry policy runner driven by surgeRetryStrategy, retrying at most maxRetries times. */
-function surgeRetryPolicy(retry: AzureRetryOptions): PipelinePolicy {
-  return retryPolicy([surgeRetryStrategy(retry)], { maxRetries: retry.maxRetries });
+function surgeRetryPolicy(retry: AzureRetryOptions, reads: ReadRetries): PipelinePolicy {
+  return retryPolicy([surgeRetryStrategy(retry, Math.random, reads)], {
+    maxRetries: retry.maxRetries,
+  });
 }
 
 /**
@@ -157,9 +177,13 @@ function surgeRetryPolicy(retry: AzureRetryOptions): PipelinePolicy {
  * have wrapped the request, so a retry resends the same signed request and the caller still sees
  * one deserialized response (or one error) per call.
  */
-export function useSurgeRetry(pipeline: Pipeline, retry: AzureRetryOptions): void {
+export function useSurgeRetry(
+  pipeline: Pipeline,
+  retry: AzureRetryOptions,
+  reads: ReadRetries = {},
+): void {
   pipeline.removePolicy({ phase: 'Retry' });
-  pipeline.addPolicy(surgeRetryPolicy(retry), { phase: 'Retry' });
+  pipeline.addPolicy(surgeRetryPolicy(retry, reads), { phase: 'Retry' });
 }
 
 /** The options every ARM management client takes that Surge sets. */
@@ -191,7 +215,9 @@ export function armClientsBySubscription<C extends { pipeline: Pipeline }>(
         ...(options.httpClient ? { httpClient: options.httpClient } : {}),
         ...(options.tls ? { tlsOptions: { ca: options.tls.ca } } : {}),
       });
-      useSurgeRetry(client.pipeline, options.retry);
+      const budget = options.readBudget;
+      useSurgeRetry(client.pipeline, options.retry, { retryThrottledReads: budget === undefined });
+      if (budget) client.pipeline.addPolicy(budget, { afterPhase: 'Retry' });
       clients.set(subscriptionId, client);
     }
     return client;

@@ -3,6 +3,7 @@
  * types stay inside the adapters (containerGroups.ts, queueMetrics.ts, trafficRouter.ts), so the
  * activities, the policy and the tests never see them.
  */
+import type { TurnAnswer } from '../policy/readTurns';
 
 /** Where a container group lives. */
 export interface GroupRef {
@@ -224,4 +225,17 @@ export interface AzurePorts {
   readonly containerGroups: ContainerGroups;
   readonly queueMetrics: QueueMetrics;
   readonly trafficRouter: TrafficRouter;
+  /** Turns at the app's ARM read budget, shared by the two ARM ports. */
+  readonly readTurns: ReadTurns;
+}
+
+/**
+ * Turns at the ARM read budget of the app instance (readBudget.ts): while ARM throttles a
+ * subscription's reads, looks at its pools take turns.
+ */
+export interface ReadTurns {
+  /** Whether `pool` may look now, or when its turn is (ms). */
+  turn(subscriptionId: string, pool: string): TurnAnswer;
+  /** A look at a pool of the subscription sent `reads` reads. */
+  looked(subscriptionId: string, reads: number): void;
 }

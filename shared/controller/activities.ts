@@ -55,6 +55,11 @@ export type ObservePoolResult =
       /** ACI quota usage of the regions of the pool's sites (by region), those that could be read. */
       readonly quota?: Readonly<Record<string, QuotaRead>>;
       readonly failure?: AzureFailure;
+      /**
+       * ARM throttles the subscription's reads and the pools there look in turns: the time of
+       * this pool's (ms). Set only when the look did not list the groups.
+       */
+      readonly turnAt?: number;
     };
 
 /** An observation with its spec in hand (sent back, or the one the controller holds). */

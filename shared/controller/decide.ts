@@ -6,11 +6,12 @@ import type { PlacementOutcome } from './placement';
 import { learnSites, placeGroups } from './placement';
 import type { ControllerAction, Planned } from './plan';
 import { holdPlan, planWrites } from './plan';
+import { WAITING_FOR_TURN } from '../policy/readTurns';
 import type { ScaleOutcome } from './scale';
 import { holdScale, learn, scaleTo } from './scale';
 import type { Trigger } from './signal';
-import { expireOverride, takePushes, takeReadings } from './signals';
-import type { ControllerState, Decision, LookedState } from './state';
+import { expireOverride, lookTaken, putOffLook, takePushes, takeReadings } from './signals';
+import type { ControllerState, Decision, LookedState, SignalsSlice } from './state';
 import type { VersionsOutcome } from './versions';
 import { advanceVersions } from './versions';
 
@@ -36,13 +37,10 @@ export function decide(
   now: number,
 ): Decided {
   const signals = expireOverride(state.signals, now);
-  const fleet = sighted(state.fleet, observation, now);
   const groups = observation.groups;
-  if (groups === undefined) {
-    const log = withError(state.log, listFailure(observation, now));
-    return { state: { ...state, signals, fleet, log }, actions: [] };
-  }
-  const { signals: waiting, readings } = takeReadings(signals);
+  if (groups === undefined) return notListed(state, signals, observation, trigger, now);
+  const fleet = sighted(state.fleet, observation, now);
+  const { signals: waiting, readings } = takeReadings(lookTaken(signals));
   const seen = observeFleet(fleet, { ...observation, groups }, trigger, now);
   const look = seen.look;
   const looked: LookedState = {
@@ -77,6 +75,28 @@ export function decide(
     actions: planned.actions,
     decision,
   };
+}
+
+/**
+ * A look that could not list the pool's groups decides nothing. Waiting for a read turn is not an
+ * error (nothing was sent; the status shows the turn) and leaves the last look's time as it was;
+ * the look is put off to the turn, for what it was for. Any other failure is logged.
+ */
+function notListed(
+  state: ControllerState,
+  signals: SignalsSlice,
+  observation: Observation,
+  trigger: Trigger,
+  now: number,
+): Decided {
+  const turnAt = observation.turnAt;
+  const next = turnAt !== undefined ? putOffLook(signals, turnAt, trigger) : lookTaken(signals);
+  if (observation.failure?.code === WAITING_FOR_TURN && state.fleet.observed) {
+    return { state: { ...state, fleet: state.fleet, signals: next }, actions: [] };
+  }
+  const fleet = sighted(state.fleet, observation, now);
+  const log = withError(state.log, listFailure(observation, now));
+  return { state: { ...state, signals: next, fleet, log }, actions: [] };
 }
 
 /** The decision record: the target, the capacity it is measured against, the writes and why. */

@@ -3,7 +3,7 @@ import { holdsCreates } from '../policy/backoff';
 import { MIN_SAMPLE_GAP_MS } from '../policy/drain';
 import { withError } from './log';
 import { recommendation } from './scale';
-import type { ControllerSignal, DepthReading, Push } from './signal';
+import type { ControllerSignal, DepthReading, Push, Trigger } from './signal';
 import { readingOf } from './signal';
 import type { ControllerState, GroupCounts, ObservedFleet, SignalsSlice } from './state';
 import { appendBounded } from './state';
@@ -21,19 +21,66 @@ export interface Received {
   readonly observe: boolean;
   /** Read the queue depth directly before deciding (push signals carry no depth). */
   readonly readDepth: boolean;
+  /** What the look is for: the signal's kind, the timer's, or a look put off (scale-in wins). */
+  readonly trigger: Trigger;
 }
+
+/** What receiving a signal leads to, before a look put off for a read turn is taken into account. */
+type Folded = Omit<Received, 'trigger'>;
 
 /** How many readings or pushes wait for a look at most (a paused pool keeps receiving them). */
 const MAX_WAITING = 20;
 
-/** Folds a signal (or the controller's own timer, when `signal` is undefined) into the state. */
+/**
+ * Folds a signal (or the controller's own timer, when `signal` is undefined) into the state, then
+ * holds the look back while the pool waits for its turn at the ARM read budget.
+ */
 export function receive(
   state: ControllerState,
   signal: ControllerSignal | undefined,
   now: number,
 ): Received {
+  return awaitTurn(fold(state, signal, now), signal?.kind ?? 'timer', now);
+}
+
+/**
+ * A look put off until the pool's read turn (signals.lookDue): before the turn nothing looks, and
+ * what the signal was for is kept for the turn (a scale-in tick's purpose is not lost to a
+ * throttled read); from the turn on, the next wake looks, for the purpose kept.
+ */
+function awaitTurn(folded: Folded, own: Trigger, now: number): Received {
+  const due = folded.state.signals.lookDue;
+  if (due === undefined) return { ...folded, trigger: own };
+  const trigger = strongerTrigger(due.trigger, own);
+  if (now >= due.at) return { ...folded, observe: true, trigger };
+  if (!folded.observe) return { ...folded, trigger };
+  const signals = { ...folded.state.signals, lookDue: { at: due.at, trigger } };
+  return { state: { ...folded.state, signals }, observe: false, readDepth: false, trigger };
+}
+
+/** The purpose a put-off look keeps: a scale-in tick's (only it may shrink the pool), else the later one. */
+export function strongerTrigger(kept: Trigger, later: Trigger): Trigger {
+  return kept === 'scaleIn' ? kept : later;
+}
+
+/**
+ * A look that waits for the pool's turn at the ARM read budget (observePool's turnAt): kept in the
+ * signals with what it was for, and the controller wakes at the turn (status.ts nextWakeAt).
+ */
+export function putOffLook(signals: SignalsSlice, at: number, trigger: Trigger): SignalsSlice {
+  const kept = signals.lookDue ? strongerTrigger(signals.lookDue.trigger, trigger) : trigger;
+  return { ...signals, lookDue: { at, trigger: kept } };
+}
+
+/** The look happened (or failed for another reason): nothing is put off any more. */
+export function lookTaken(signals: SignalsSlice): SignalsSlice {
+  return without(signals, 'lookDue');
+}
+
+/** Folds a signal into the state and chooses whether to look. */
+function fold(state: ControllerState, signal: ControllerSignal | undefined, now: number): Folded {
   if (signal === undefined) return { state, observe: true, readDepth: false };
-  const look = (signals: SignalsSlice): Received => ({
+  const look = (signals: SignalsSlice): Folded => ({
     state: { ...state, signals },
     observe: true,
     readDepth: false,
@@ -91,7 +138,7 @@ function justLooked(state: ControllerState, now: number): boolean {
   );
 }
 
-function judged(state: ControllerState, now: number, signal: 'depth' | 'scaleIn'): Received {
+function judged(state: ControllerState, now: number, signal: 'depth' | 'scaleIn'): Folded {
   const { state: next, look } = judgeLook(state, now, signal);
   return { state: next, observe: look, readDepth: false };
 }
@@ -215,7 +262,10 @@ export function takePushes(signals: SignalsSlice): {
 }
 
 /** The slice without one of its optional parts. */
-function without(signals: SignalsSlice, key: 'paused' | 'override' | 'depthError'): SignalsSlice {
+function without(
+  signals: SignalsSlice,
+  key: 'paused' | 'override' | 'depthError' | 'lookDue',
+): SignalsSlice {
   const { [key]: _dropped, ...rest } = signals;
   return rest;
 }

@@ -44,6 +44,11 @@ export interface SignalsSlice {
   /** Depth reads failed in a row, and the last failure's message. */
   readonly depthFailures: number;
   readonly depthError?: string;
+  /**
+   * A look put off because ARM throttles the subscription's reads: the pool's turn (ms) and what
+   * the look is for (signals.ts awaitTurn).
+   */
+  readonly lookDue?: { readonly at: number; readonly trigger: Trigger };
 }
 
 /** The pool as the last look saw it (fleet.ts): nothing yet, or its spec and its groups' health. */

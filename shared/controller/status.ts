@@ -49,6 +49,8 @@ export interface PoolStatus {
     };
   } | null;
   readonly backoffUntil: string | null;
+  /** ARM throttles the subscription's reads and the pool's next look waits for its turn, then. */
+  readonly readTurnAt: string | null;
   /** The pool's sites in order of preference: live groups, and whether each takes creates. */
   readonly sites: readonly SiteStatus[];
   /** The rollout in progress, if any. */
@@ -131,6 +133,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
     depthError: signals.depthError ?? null,
     estimates: estimatesOf(state, now),
     backoffUntil: fleet.observed && fleet.backoff.until > now ? iso(fleet.backoff.until) : null,
+    readTurnAt: signals.lookDue ? iso(signals.lookDue.at) : null,
     sites: sitesStatus(state, now),
     rollout: rolloutOf(versions.rollout),
     lastRollout: versions.lastRollout
@@ -235,6 +238,7 @@ export function nextWakeAt(state: ControllerState, now: number): number {
   for (const r of plan.retiring) at = Math.min(at, Math.max(now, r.until));
   if (signals.override && signals.override.until > now) at = Math.min(at, signals.override.until);
   if (fleet.backoff.until > now) at = Math.min(at, fleet.backoff.until);
+  if (signals.lookDue) at = Math.min(at, Math.max(now, signals.lookDue.at));
   for (const h of Object.values(state.placement.sites)) {
     if (h.backoff.until > now) at = Math.min(at, h.backoff.until);
   }

@@ -16,6 +16,7 @@ import {
   FakeContainerGroups,
   FakeProber,
   FakeQueueMetrics,
+  FakeReadTurns,
   FakeTrafficRouter,
 } from '../fakes/azure';
 import { poolInput, poolsOf } from '../fakes/pools';
@@ -37,6 +38,7 @@ export class Harness {
   readonly groups = new FakeContainerGroups(() => this.clock.now());
   readonly metrics = new FakeQueueMetrics();
   readonly router = new FakeTrafficRouter(() => this.clock.now());
+  readonly readTurns = new FakeReadTurns(() => this.clock.now());
   readonly prober = new FakeProber();
   readonly engine = new DurableEngine({
     registry: this.registry,
@@ -52,6 +54,7 @@ export class Harness {
         containerGroups: this.groups,
         queueMetrics: this.metrics,
         trafficRouter: this.router,
+        readTurns: this.readTurns,
       },
       prober: this.prober,
       readSetting: () => undefined,

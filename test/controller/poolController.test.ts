@@ -122,6 +122,52 @@ describe('pool controller, through the durable-functions replay code', () => {
     expect(sizes).toEqual([3, 2, 1, 0]); // 5 → 3 → 2 → 1 → 0: at most half (at least one) per tick
   });
 
+  it('keeps a scale-in tick that met throttled ARM reads for the pool turn, and shrinks then', async () => {
+    harness = new Harness({
+      scaling: {
+        mode: 'drain',
+        messagesPerSecondPerGroup: 1,
+        startupSeconds: 30,
+        learn: false,
+        scaleInStabilizationSeconds: 60,
+        scaleInMaxFraction: 1,
+      },
+    });
+    await harness.start();
+    await harness.depth(540); // 540/270 = 2 groups
+    await harness.engine.advanceBy(40_000);
+    await harness.depth(0);
+    await harness.engine.advanceBy(60_000);
+    await harness.depth(0);
+    const turnAt = harness.clock.now() + 6000;
+    harness.readTurns.turnAt = turnAt; // ARM throttles: this pool's turn is in 6 s
+    const asked = harness.readTurns.asked.length;
+    await harness.signal({ kind: 'scaleIn', at: harness.clock.now() });
+    const atTick = {
+      groups: harness.groups.names().length,
+      readTurnAt: harness.status().readTurnAt,
+    };
+    await harness.engine.advanceBy(2000);
+    await harness.depth(0); // a reading before the turn: recorded, no look
+    const asksBeforeTurn = harness.readTurns.asked.length - asked;
+    await harness.engine.advanceBy(4000); // the turn: the controller wakes and looks, for the tick
+    expect({
+      atTick,
+      asksBeforeTurn,
+      atTurn: {
+        groups: harness.groups.names().length,
+        readTurnAt: harness.status().readTurnAt,
+        trigger: harness.status().lastDecision?.trigger,
+        errors: harness.status().errors.length,
+      },
+    }).toEqual({
+      atTick: { groups: 2, readTurnAt: new Date(turnAt).toISOString() },
+      asksBeforeTurn: 1, // the tick's look, refused; the reading asked nothing
+      // minGroups is 0 here; waiting for a turn is not an error
+      atTurn: { groups: 0, readTurnAt: null, trigger: 'scaleIn', errors: 0 },
+    });
+  });
+
   it('keeps busy groups while a backlog lasts, then holds only what was recommended for the break-even time', async () => {
     harness = new Harness({
       scaling: { mode: 'drain', messagesPerSecondPerGroup: 1, startupSeconds: 30, learn: false },

@@ -176,6 +176,63 @@ describe('signals stage: receive folds a signal in and chooses whether to look',
   });
 });
 
+describe('signals stage: a look put off for the pool turn at the ARM read budget', () => {
+  const due = (at: number, trigger: 'depth' | 'scaleIn' | 'timer') => ({
+    signals: { lookDue: { at, trigger } },
+  });
+  const cases: {
+    label: string;
+    state: StateParts;
+    signal: ControllerSignal | undefined;
+    expected: { lookDue: SignalsSlice['lookDue']; observe: boolean; trigger: string };
+  }[] = [
+    {
+      label: 'before the turn, a reading that calls for a look does not look',
+      state: due(NOW + 6000, 'depth'),
+      signal: { kind: 'depth', ...reading(40) },
+      expected: { lookDue: { at: NOW + 6000, trigger: 'depth' }, observe: false, trigger: 'depth' },
+    },
+    {
+      label: 'before the turn, a scale-in tick is kept for it',
+      state: due(NOW + 6000, 'depth'),
+      signal: { kind: 'scaleIn', at: NOW },
+      expected: {
+        lookDue: { at: NOW + 6000, trigger: 'scaleIn' },
+        observe: false,
+        trigger: 'scaleIn',
+      },
+    },
+    {
+      label: 'at the turn, the timer looks for the tick kept',
+      state: due(NOW, 'scaleIn'),
+      signal: undefined,
+      expected: { lookDue: { at: NOW, trigger: 'scaleIn' }, observe: true, trigger: 'scaleIn' },
+    },
+    {
+      label: 'after the turn, a wake looks whatever it says, still for the tick kept',
+      state: due(NOW - 1000, 'scaleIn'),
+      signal: { kind: 'push', at: NOW, push: push('e1') },
+      expected: {
+        lookDue: { at: NOW - 1000, trigger: 'scaleIn' },
+        observe: true,
+        trigger: 'scaleIn',
+      },
+    },
+    {
+      label: 'after the turn, a later purpose replaces one that is not a tick',
+      state: due(NOW - 1000, 'timer'),
+      signal: { kind: 'depth', ...reading(40) },
+      expected: { lookDue: { at: NOW - 1000, trigger: 'timer' }, observe: true, trigger: 'depth' },
+    },
+  ];
+  it.each(cases)('$label', ({ state, signal, expected }) => {
+    const r = receive(stateWith(initialState('orders'), state), signal, NOW);
+    expect({ lookDue: r.state.signals.lookDue, observe: r.observe, trigger: r.trigger }).toEqual(
+      expected,
+    );
+  });
+});
+
 describe('signals stage: what a look takes from the slice', () => {
   const waiting: SignalsSlice = {
     ...empty,

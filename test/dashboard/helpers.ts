@@ -161,6 +161,7 @@ export function poolStatus(pool: string, fields: Partial<PoolStatus>): PoolStatu
     depthError: null,
     estimates: null,
     backoffUntil: null,
+    readTurnAt: null,
     sites: [],
     rollout: null,
     lastRollout: null,

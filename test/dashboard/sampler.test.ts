@@ -388,6 +388,8 @@ describe('DashboardSampler in virtual time', () => {
       bySite: { westeurope: 2 },
       capacityFailures: 0,
       evictions: 0,
+      failedGroups: 0,
+      replacedGroups: 0,
     };
     emulator.placementByPool = { orders: placement };
     const sampler = new DashboardSampler({

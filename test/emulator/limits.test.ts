@@ -91,16 +91,39 @@ describe('429 with Retry-After is retried and succeeds', () => {
     );
   });
 
-  it("Surge's retry policy honours Retry-After within its limit", async () => {
+  it("Surge's retry policy honours Retry-After within its limit for a write", async () => {
+    const e = await start(FAST, 7, new SystemClock());
+    const p = ports(e);
+    e.control.injectArmErrors([{ status: 429, retryAfterSeconds: 1, kind: 'write' }]);
+    const started = Date.now();
+    await p.containerGroups.beginCreate(request('g'));
+    expectResult(
+      'surge retry',
+      { waitedRetryAfter: Date.now() - started >= 900, arm429: e.control.counters().arm429 },
+      { waitedRetryAfter: true, arm429: 1 },
+    );
+  });
+
+  it("a throttled read is not sent again: the app's read budget holds the subscription's reads for Retry-After", async () => {
     const e = await start(FAST, 7, new SystemClock());
     const p = ports(e);
     await p.containerGroups.beginCreate(request('g'));
     e.control.injectArmErrors([{ status: 429, retryAfterSeconds: 1, kind: 'read' }]);
-    const s = await p.containerGroups.get(ref('g'));
+    const outcome = async () => {
+      try {
+        return (await p.containerGroups.get(ref('g')))?.name;
+      } catch (error) {
+        return toFailure(error).code;
+      }
+    };
+    const seen = [await outcome(), await outcome()];
+    const gets = e.control.counters().byOperation['containerGroups.get'];
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    seen.push(await outcome());
     expectResult(
-      'surge retry',
-      { name: s?.name, arm429: e.control.counters().arm429 },
-      { name: 'g', arm429: 1 },
+      'held reads',
+      { seen, gets, arm429: e.control.counters().arm429 },
+      { seen: ['TooManyRequests', 'SurgeReadsHeld', 'g'], gets: 1, arm429: 1 },
     );
   });
 });

@@ -9,9 +9,11 @@ import type {
   ProfileRef,
   ProfileSnapshot,
   QueueMetrics,
+  ReadTurns,
   RegionUsage,
   TrafficRouter,
 } from '../../shared/azure/ports';
+import type { TurnAnswer } from '../../shared/policy/readTurns';
 import type { ProbeResult } from '../../shared/controller/activities';
 import type { HealthProber, ProbeTarget } from '../../shared/probe';
 
@@ -376,5 +378,33 @@ export class FakeProber implements HealthProber {
     this.probes.push(target);
     const ok = this.healthy(target.fqdn);
     return Promise.resolve({ ok, detail: `GET ${target.path}: HTTP ${ok ? 200 : 503}` });
+  }
+}
+
+/**
+ * The app's ARM read budget as a settable fake: the next asks get the `answers` queued, in order;
+ * then, while `turnAt` is set and later than the clock, every pool is told to come back then (ARM
+ * throttles); otherwise every look goes. Records what was asked and what looks reported.
+ */
+export class FakeReadTurns implements ReadTurns {
+  turnAt: number | undefined;
+  readonly answers: TurnAnswer[] = [];
+  readonly asked: { subscriptionId: string; pool: string; at: number }[] = [];
+  readonly looks: number[] = [];
+
+  constructor(private readonly now: () => number) {}
+
+  turn(subscriptionId: string, pool: string): TurnAnswer {
+    const at = this.now();
+    this.asked.push({ subscriptionId, pool, at });
+    const queued = this.answers.shift();
+    if (queued) return queued;
+    return this.turnAt !== undefined && this.turnAt > at
+      ? { go: false, at: this.turnAt }
+      : { go: true };
+  }
+
+  looked(_subscriptionId: string, reads: number): void {
+    this.looks.push(reads);
   }
 }

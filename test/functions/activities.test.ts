@@ -7,7 +7,12 @@ import { AzureError } from '../../shared/azure/errors';
 import type { CreateGroupInput } from '../../shared/controller/activities';
 import { groupName } from '../../shared/policy/version';
 import { newUsageMemory } from '../../shared/watch/usage';
-import { FakeContainerGroups, FakeQueueMetrics, capacityError } from '../fakes/azure';
+import {
+  FakeContainerGroups,
+  FakeQueueMetrics,
+  FakeReadTurns,
+  capacityError,
+} from '../fakes/azure';
 import { poolInput, poolsOf } from '../fakes/pools';
 
 const NOW = Date.parse('2026-11-22T10:00:00Z');
@@ -43,6 +48,9 @@ const input = (ordinal: number): CreateGroupInput => ({
 
 /** Usage memory of its own for one test, on the test's clock. */
 const usageOf = (now: () => number) => ({ memory: newUsageMemory(), now });
+
+/** A read budget that lets every look go unless told otherwise. */
+const turns = () => new FakeReadTurns(() => NOW);
 
 function harness() {
   let now = NOW;
@@ -157,7 +165,12 @@ describe('observePool and deleteGroup', () => {
       pool: 'invoices',
       name: groupName('invoices', '1.0', 0),
     });
-    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
+    const observe = observePool({
+      pools,
+      containerGroups: groups,
+      readTurns: turns(),
+      usage: usageOf(() => NOW),
+    });
     const seen = await observe({ pool: 'orders', skipInstanceView: [input(0).name] });
     expect(
       seen.found && {
@@ -180,7 +193,12 @@ describe('observePool and deleteGroup', () => {
 
   it('reports a pool that is no longer configured, and a listing failure as data', async () => {
     const { groups } = harness();
-    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
+    const observe = observePool({
+      pools,
+      containerGroups: groups,
+      readTurns: turns(),
+      usage: usageOf(() => NOW),
+    });
     expect(await observe({ pool: 'gone', skipInstanceView: [] })).toEqual({ found: false });
     groups.failLists.push(new AzureError('throttled', 'TooManyRequests', 'Too many requests', 429));
     const result = await observe({ pool: 'orders', skipInstanceView: [] });
@@ -189,6 +207,44 @@ describe('observePool and deleteGroup', () => {
       code: 'TooManyRequests',
       message: 'Too many requests',
       status: 429,
+    });
+  });
+
+  it('waits for its turn while ARM throttles reads, and queues for one when a list is throttled', async () => {
+    const { groups, create } = harness();
+    await create(input(0));
+    const readTurns = turns();
+    const observe = observePool({
+      pools,
+      containerGroups: groups,
+      readTurns,
+      usage: usageOf(() => NOW),
+    });
+    readTurns.answers.push({ go: false, at: NOW + 6000 });
+    const waiting = await observe({ pool: 'orders', skipInstanceView: [] });
+    const readsWhileWaiting = { ...groups.calls };
+    groups.failLists.push(new AzureError('throttled', 'TooManyRequests', 'Too many requests', 429));
+    readTurns.answers.push({ go: true }, { go: false, at: NOW + 12_000 });
+    const throttled = await observe({ pool: 'orders', skipInstanceView: [] });
+    const looked = await observe({ pool: 'orders', skipInstanceView: [] });
+    expect({
+      waiting: waiting.found && {
+        turnAt: waiting.turnAt,
+        code: waiting.failure?.code,
+        groups: waiting.groups,
+      },
+      readsWhileWaiting: { list: readsWhileWaiting.list, get: readsWhileWaiting.get },
+      throttled: throttled.found && { turnAt: throttled.turnAt, kind: throttled.failure?.kind },
+      looked: looked.found && { turnAt: looked.turnAt, groups: looked.groups?.length },
+      asked: readTurns.asked.map((a) => a.pool),
+      looks: readTurns.looks,
+    }).toEqual({
+      waiting: { turnAt: NOW + 6000, code: 'WaitingForReadTurn', groups: undefined },
+      readsWhileWaiting: { list: 0, get: 0 },
+      throttled: { turnAt: NOW + 12_000, kind: 'throttled' },
+      looked: { turnAt: undefined, groups: 1 },
+      asked: ['orders', 'orders', 'orders', 'orders'],
+      looks: [1], // the list; a group still creating has no instance view due
     });
   });
 
@@ -213,7 +269,7 @@ describe('quota usage between observePool, createGroup and deleteGroup', () => {
     const usage = usageOf(() => now);
     const create = createGroup({ pools, containerGroups: groups, readSetting: () => 'x', usage });
     const del = deleteGroup({ pools, containerGroups: groups, usage });
-    const observe = observePool({ pools, containerGroups: groups, usage });
+    const observe = observePool({ pools, containerGroups: groups, readTurns: turns(), usage });
     const cores = async (pool: string) => {
       const seen = await observe({ pool, skipInstanceView: [] });
       return seen.found ? seen.quota?.westeurope?.usage.cores?.current : undefined;
@@ -271,7 +327,12 @@ describe('observePool keeps its result small (it is stored in history and re-rea
     const { groups, create, advance } = harness();
     await create(input(0));
     advance(60_000);
-    const observe = observePool({ pools, containerGroups: groups, usage: usageOf(() => NOW) });
+    const observe = observePool({
+      pools,
+      containerGroups: groups,
+      readTurns: turns(),
+      usage: usageOf(() => NOW),
+    });
     const first = await observe({ pool: 'orders', skipInstanceView: [] });
     const hash = first.found ? first.specHash : '';
     const again = await observe({ pool: 'orders', skipInstanceView: [], knownSpec: hash });

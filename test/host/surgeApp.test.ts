@@ -17,6 +17,7 @@ import {
   FakeContainerGroups,
   FakeProber,
   FakeQueueMetrics,
+  FakeReadTurns,
   FakeTrafficRouter,
 } from '../fakes/azure';
 import { poolInput, poolsOf } from '../fakes/pools';
@@ -35,6 +36,7 @@ beforeAll(async () => {
       containerGroups: new FakeContainerGroups(() => clock.now()),
       queueMetrics: new FakeQueueMetrics(),
       trafficRouter: new FakeTrafficRouter(() => clock.now()),
+      readTurns: new FakeReadTurns(() => clock.now()),
     },
     prober: new FakeProber(),
     readSetting: () => undefined,
