@@ -3,13 +3,17 @@ import { app } from '@azure/functions';
 import * as df from 'durable-functions';
 import type { PoolsConfig } from '../shared/config/pools';
 import { controllerInstanceId } from '../shared/controller/signal';
+import { statusStaleness } from '../shared/controller/status';
 import type { Controllers } from '../shared/durable/controllers';
 import { controllersOf } from '../shared/durable/client';
 import { runtime } from '../shared/runtime';
 import { problem } from '../shared/webhooks/body';
 
-/** GET /api/pools/{name}: the pool's spec and the status its controller publishes. */
-export function getPool(deps: { pools: PoolsConfig; controllers: Controllers }) {
+/**
+ * GET /api/pools/{name}: the pool's spec and the status its controller publishes, with `stale`
+ * saying when that status may no longer describe the pool (statusStaleness).
+ */
+export function getPool(deps: { pools: PoolsConfig; controllers: Controllers; now: () => number }) {
   return async (name: string): Promise<HttpResponseInit> => {
     const spec = deps.pools.byName.get(name);
     if (!spec)
@@ -28,6 +32,9 @@ export function getPool(deps: { pools: PoolsConfig; controllers: Controllers }) 
           ...(controller?.output !== undefined ? { output: controller.output } : {}),
         },
         status: controller?.status ?? null,
+        stale: controller?.status
+          ? statusStaleness(controller.status, spec.controller.reconcileSeconds, deps.now())
+          : null,
       },
     };
   };
@@ -42,5 +49,6 @@ app.http('getPool', {
     getPool({
       pools: runtime().pools,
       controllers: controllersOf(context),
+      now: runtime().now,
     })(request.params.name ?? ''),
 });

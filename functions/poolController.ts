@@ -22,6 +22,8 @@ import type { ControllerSignal, Trigger } from '../shared/controller/signal';
 import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT } from '../shared/controller/signal';
 import { receive, withDepth, withDepthFailure } from '../shared/controller/signals';
 import type { ControllerInput, ControllerState } from '../shared/controller/state';
+import type { Handover } from '../shared/controller/upgrade';
+import { handoverOf } from '../shared/controller/upgrade';
 import {
   freshRunningGroups,
   nextWakeAt,
@@ -132,8 +134,28 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
     }
     context.df.setCustomStatus(publishedStatus(state, now()));
   }
-  context.df.continueAsNew({ pool: state.pool, state } satisfies ControllerInput);
-  return undefined;
+  return endExecution(context, state, now());
 };
+
+/**
+ * Ends an execution: continues as new, or — a controller started by another version of Surge —
+ * hands over (shared/controller/upgrade.ts), since continueAsNew would keep the old version.
+ */
+function endExecution(
+  context: OrchestrationContext,
+  state: ControllerState,
+  now: number,
+): Handover | undefined {
+  const handover = handoverOf(context.df.version, state);
+  if (handover === undefined) {
+    context.df.continueAsNew({ pool: state.pool, state } satisfies ControllerInput);
+    return undefined;
+  }
+  context.df.setCustomStatus({
+    ...statusOf(state, now),
+    ended: `handing over to orchestration version ${handover.to}`,
+  });
+  return handover;
+}
 
 df.app.orchestration(CONTROLLER_ORCHESTRATION, poolController);

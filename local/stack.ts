@@ -5,7 +5,7 @@
  * end-to-end tests on free ports. Nothing here is deployed, and the app has no local-only branch:
  * only endpoints, the credential and the trusted CA differ from Azure.
  */
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { TrafficManagerManagementClient } from '@azure/arm-trafficmanager';
 import type { HttpClient } from '@azure/core-rest-pipeline';
@@ -21,7 +21,7 @@ import type { DurableEngine } from './durable/engine';
 import { DurableEngine as Engine } from './durable/engine';
 import { createClientApiHandler } from './durable/clientApi';
 import { serveDurableClientInProcess } from './durable/inProcessClient';
-import { SqliteInstanceStore } from './durable/sqliteStore';
+import { DEFAULT_DATABASE_FILE, SqliteInstanceStore } from './durable/sqliteStore';
 import type { Emulator, EmulatorConfig } from './emulator';
 import { startEmulator } from './emulator';
 import { installFunctionsCore } from './host/functionsCore';
@@ -39,8 +39,13 @@ export interface StackOptions {
   readonly clock: Clock;
   /** Keys, timer statuses, the engine's database, the emulator's CA. */
   readonly stateDir: string;
-  /** The app entry: dist/functions/index.js, or functions/index.ts under vitest. */
-  readonly appEntry: string;
+  /**
+   * The app entry: a module or a glob (functions/index.ts under vitest). Default: `main` of the
+   * package.json beside `hostJsonPath`'s host.json, as the Node worker loads it.
+   */
+  readonly appEntry?: string;
+  /** The app's host.json (its folder is the function app directory). Default: found above the entry. */
+  readonly hostJsonPath?: string;
   /** The pools document the app runs with: a file, or (`poolsJson`) the JSON itself. */
   readonly poolsFile?: string;
   /** The pools document as JSON text, as the `SURGE_POOLS` setting carries it. */
@@ -61,7 +66,11 @@ export interface StackOptions {
   readonly hostPort?: number;
   /** Emulator port: 0 (a free one) by default. */
   readonly emulatorPort?: number;
-  /** Keep the engine's instances in SQLite in stateDir (survives a restart). Default false. */
+  /**
+   * Keep the engine's instances in SQLite in stateDir (survives a restart). Only with `attach`:
+   * the controllers' history describes groups and queues of the emulator it ran against, and an
+   * emulator this stack starts is new. Default false.
+   */
   readonly persist?: boolean;
   /** Activities run at once. Default 8. */
   readonly activityConcurrency?: number;
@@ -121,6 +130,11 @@ function poolsSetting(options: StackOptions): Record<string, string> {
  * Traffic Manager profile a pool names exists (Weighted), as they would in a subscription.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
+  if (options.persist && !options.attach) {
+    throw new Error(
+      'startStack: persist needs an attached emulator; the controllers would resume against a new emulator that has none of the groups their history describes',
+    );
+  }
   await mkdir(options.stateDir, { recursive: true });
   if (options.settingsFile) applySettings(await readLocalSettings(options.settingsFile));
   const emulator = options.attach
@@ -175,7 +189,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         : {}),
     });
     const host = await startHost({
-      appEntry: options.appEntry,
+      ...(options.appEntry !== undefined ? { appEntry: options.appEntry } : {}),
+      ...(options.hostJsonPath !== undefined ? { hostJsonPath: options.hostJsonPath } : {}),
       stateDir: options.stateDir,
       clock: options.clock,
       engine,
@@ -264,4 +279,25 @@ export async function prepareEmulator(
 export function emulatorOf(stack: Stack): Emulator {
   if (!stack.emulator) throw new Error('this stack is attached to an emulator it does not own');
   return stack.emulator;
+}
+
+/**
+ * Removes the Durable history an earlier start left in `stateDir` (`durable.sqlite` and its WAL
+ * files), for a start that brings up a new emulator: the history's controllers remember groups
+ * that emulator does not have, and their statuses would report them. Returns whether there was one.
+ */
+export async function clearEarlierHistory(stateDir: string): Promise<boolean> {
+  const files = ['', '-wal', '-shm'].map((suffix) =>
+    path.join(stateDir, `${DEFAULT_DATABASE_FILE}${suffix}`),
+  );
+  const found = await Promise.all(
+    files.map((f) =>
+      stat(f).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
+  await Promise.all(files.map((f) => rm(f, { force: true })));
+  return found.some(Boolean);
 }

@@ -16,7 +16,6 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PoolConfigError } from '../shared/config/pools';
-import type { StatusDecision } from '../shared/controller/status';
 import { SystemClock } from './clock';
 import {
   demoCommands,
@@ -33,11 +32,12 @@ import type { EmulatorConfig } from './emulator';
 import type { LogEntry } from './host/functionsCore';
 import { installFunctionsCore } from './host/functionsCore';
 import { consoleHostLog, quietHostLog } from './host/log';
-import { DEFAULT_KEY_NAME } from './host/keys';
+import { DEFAULT_KEY_NAME, DURABLE_SYSTEM_KEY } from './host/keys';
 import type { PoolsSource } from './poolsSource';
 import { poolsSource } from './poolsSource';
 import type { Stack } from './stack';
-import { emulatorOf, startStack } from './stack';
+import { clearEarlierHistory, emulatorOf, startStack } from './stack';
+import { cleanStartNote, decisionLine } from './startNotes';
 
 /** The repository root: this file runs from dist/local/. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -100,16 +100,6 @@ function appLog(verbose: boolean) {
   };
 }
 
-const hhmmss = (iso: string) => iso.slice(11, 19);
-
-/** One decision as a console line: `10:04:45 orders   desired 5 (+4): backlog 1480 …`. */
-function decisionLine(pool: string, d: StatusDecision): string {
-  const acts = [d.creates ? `+${d.creates}` : '', d.deletes ? `-${d.deletes}` : '']
-    .filter(Boolean)
-    .join(' ');
-  return `${hhmmss(d.at)} ${pool.padEnd(8)} desired ${d.desired}${acts ? ` (${acts})` : ''} [${d.trigger}]: ${d.reason}`;
-}
-
 /** What start-up prints: where everything is and what to try. */
 function banner(
   stack: Stack,
@@ -138,6 +128,7 @@ function banner(
     '',
     `  Dashboard          ${dashboard.url}`,
     `  Functions          ${stack.host.baseUrl}   function key: ${key}`,
+    `  Durable API        ${stack.host.server.url}/runtime/webhooks/durabletask   system key: ${stack.host.keys.systemKeys[DURABLE_SYSTEM_KEY] ?? ''}`,
     `  Emulator control   ${emulator.controlEndpoint}/state   CA: ${rel(emulator.caFile ?? '')}`,
     '',
     `Pools (${'file' in options.pools ? rel(options.pools.file) : options.pools.from}):`,
@@ -189,10 +180,13 @@ async function main(): Promise<void> {
   ) as EmulatorConfig;
   const workload = splitWorkload(emulatorConfig);
   installFunctionsCore().logSink = appLog(options.verbose);
+  const cleared = await clearEarlierHistory(options.stateDir);
+  const startedAt = new Date().toISOString();
   const stack = await startStack({
     clock: new SystemClock(),
     stateDir: options.stateDir,
-    appEntry: path.join(ROOT, 'dist', 'functions', 'index.js'),
+    // The app as the Node worker loads it: package.json's "main", beside host.json.
+    hostJsonPath: path.join(ROOT, 'host.json'),
     ...('json' in options.pools
       ? { poolsJson: options.pools.json }
       : { poolsFile: options.pools.file }),
@@ -202,7 +196,8 @@ async function main(): Promise<void> {
     emulator: workload.config,
     hostPort: options.hostPort,
     emulatorPort: options.emulatorPort,
-    persist: true,
+    // The emulator starts empty, so the controllers do too (see clearEarlierHistory).
+    persist: false,
     log: options.verbose ? consoleHostLog : quietHostLog,
   });
   let sampler: DashboardSampler | undefined;
@@ -235,10 +230,11 @@ async function main(): Promise<void> {
       const lines = [...fresh]
         .flatMap(([pool, decisions]) => decisions.map((d) => ({ pool, d })))
         .sort((a, b) => (a.d.at < b.d.at ? -1 : a.d.at > b.d.at ? 1 : 0));
-      for (const { pool, d } of lines) console.log(decisionLine(pool, d));
+      for (const { pool, d } of lines) console.log(decisionLine(pool, d, startedAt));
     });
     sampler.start();
     console.log(banner(stack, dashboard, options, emulatorConfig, randomDigest()));
+    console.log(cleanStartNote(cleared, options.stateDir));
   } catch (error) {
     await stop();
     throw error;

@@ -69,9 +69,19 @@ export interface ClientApiServer {
   close(): Promise<void>;
 }
 
-function managementUrls(origin: string, taskHubName: string, id: string): ManagementUrls {
+/** `&code=…` for links that must carry the system key, as the real host's do. */
+function codeParam(systemKey: string | undefined): string {
+  return systemKey === undefined ? '' : `&code=${encodeURIComponent(systemKey)}`;
+}
+
+function managementUrls(
+  origin: string,
+  taskHubName: string,
+  id: string,
+  systemKey?: string,
+): ManagementUrls {
   const base = `${origin}${WEBHOOK_PREFIX}instances/${id}`;
-  const q = `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage`;
+  const q = `taskHub=${encodeURIComponent(taskHubName)}&connection=Storage${codeParam(systemKey)}`;
   return {
     id,
     statusQueryGetUri: `${base}?${q}`,
@@ -92,18 +102,26 @@ export function clientBindingData(opts: {
   rpcBaseUrl: string;
   /** Origin the management links point at. */
   webhookOrigin: string;
+  /** The Durable extension's system key, which every management link then carries. */
+  systemKey?: string;
 }): ClientBindingData {
   const origin = opts.webhookOrigin.replace(/\/+$/, '');
   const create = `${origin}${WEBHOOK_PREFIX}orchestrators/{functionName}[/{instanceId}]`;
+  const code = codeParam(opts.systemKey);
   return {
     taskHubName: opts.taskHubName,
     creationUrls: {
-      createNewInstancePostUri: create,
-      createAndWaitOnNewInstancePostUri: `${create}?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}`,
+      createNewInstancePostUri: code === '' ? create : `${create}?${code.slice(1)}`,
+      createAndWaitOnNewInstancePostUri: `${create}?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}${code}`,
     },
-    managementUrls: managementUrls(origin, opts.taskHubName, INSTANCE_ID_PLACEHOLDER),
+    managementUrls: managementUrls(
+      origin,
+      opts.taskHubName,
+      INSTANCE_ID_PLACEHOLDER,
+      opts.systemKey,
+    ),
     baseUrl: `${origin}/runtime/webhooks/durabletask`,
-    requiredQueryStringParameters: '',
+    requiredQueryStringParameters: code.slice(1),
     rpcBaseUrl: `${opts.rpcBaseUrl.replace(/\/+$/, '')}${RPC_PREFIX}`,
   };
 }
@@ -216,6 +234,34 @@ export interface ClientApiOptions {
   readonly port?: number;
   /** Page size of instance listings when the request has no `top`. Default 100. */
   readonly pageSize?: number;
+  /**
+   * The key the `/runtime/webhooks/durabletask/…` routes require, as the real host does: given the
+   * key the request presents (`x-functions-key`, else `code`), the reason it is refused (401), or
+   * undefined when it opens. Without it the routes are open (a bare engine in tests).
+   */
+  readonly webhookKey?: (presented: string | undefined) => string | undefined;
+  /** The system key the management links handed out carry (with `webhookKey`). */
+  readonly systemKey?: string;
+}
+
+/** The key a request presents: the `x-functions-key` header, else the `code` query parameter. */
+function presented(req: IncomingMessage, query: URLSearchParams): string | undefined {
+  const header = req.headers['x-functions-key'];
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value !== undefined && value.length > 0) return value;
+  const code = query.get('code');
+  return code !== null && code.length > 0 ? code : undefined;
+}
+
+/**
+ * Whether a request comes from this machine. The RPC routes are what the Durable extension's
+ * local listener serves to the worker on the same machine: nothing else may reach them without
+ * the key the webhook routes ask for. (The in-process client has no socket: it is this process.)
+ */
+function fromLoopback(req: IncomingMessage): boolean {
+  const address = (req.socket as { remoteAddress?: string } | undefined)?.remoteAddress;
+  if (address === undefined) return req.socket === undefined;
+  return /^(127\.|::1$|::ffff:127\.)/.test(address);
 }
 
 /** A handler for the Durable API routes of `engine`, to mount in any node:http server. */
@@ -227,12 +273,23 @@ export function createClientApiHandler(
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   return async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const segments =
-      segmentsOf(url.pathname, RPC_PREFIX) ?? segmentsOf(url.pathname, WEBHOOK_PREFIX);
+    const rpc = segmentsOf(url.pathname, RPC_PREFIX);
+    const segments = rpc ?? segmentsOf(url.pathname, WEBHOOK_PREFIX);
     if (segments === undefined) return false;
+    const refused =
+      rpc !== undefined
+        ? fromLoopback(req)
+          ? undefined
+          : `${RPC_PREFIX} serves this machine only, as the Durable extension's local listener does; use ${WEBHOOK_PREFIX} with the system key`
+        : options.webhookKey?.(presented(req, url.searchParams));
+    if (refused !== undefined) {
+      send(res, rpc !== undefined ? 403 : 401, { message: refused });
+      return true;
+    }
     const origin = `http://${req.headers.host ?? new URL(publicOrigin()).host}`;
+    const links = { origin, taskHubName: engine.taskHubName, systemKey: options.systemKey };
     try {
-      await route(engine, req, res, segments, url.searchParams, origin, pageSize);
+      await route(engine, req, res, segments, url.searchParams, links, pageSize);
     } catch (err) {
       if (err instanceof DurableEngineError) {
         send(res, err.status, { message: err.message });
@@ -244,13 +301,20 @@ export function createClientApiHandler(
   };
 }
 
+/** What the management links a response hands out are made of. */
+interface Links {
+  readonly origin: string;
+  readonly taskHubName: string;
+  readonly systemKey: string | undefined;
+}
+
 async function route(
   engine: DurableManagement,
   req: IncomingMessage,
   res: ServerResponse,
   segs: string[],
   query: URLSearchParams,
-  origin: string,
+  at: Links,
   pageSize: number,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
@@ -260,11 +324,13 @@ async function route(
   if (head === 'orchestrators' && method === 'POST' && id && !eventName) {
     // orchestrators/{functionName}[/{instanceId}]
     const input = parseJsonBody(await readBody(req));
+    const version = query.get('version');
     const instanceId = await engine.startNew(id, {
       ...(action ? { instanceId: action } : {}),
       input,
+      ...(version ? { version } : {}),
     });
-    const links = managementUrls(origin, engine.taskHubName, instanceId);
+    const links = managementUrls(at.origin, at.taskHubName, instanceId, at.systemKey);
     send(res, 202, links, { location: links.statusQueryGetUri });
     return;
   }
@@ -311,7 +377,7 @@ async function route(
       // `history`. Serve both.
       const body = status.history ? { ...status, historyEvents: status.history } : status;
       const code = statusCodeFor(status, query);
-      const links = managementUrls(origin, engine.taskHubName, id);
+      const links = managementUrls(at.origin, at.taskHubName, id, at.systemKey);
       send(
         res,
         code,

@@ -142,9 +142,22 @@ export class DurableEngine implements DurableManagement {
    */
   startNew(
     orchestratorName: string,
-    options: { instanceId?: string; input?: unknown } = {},
+    options: { instanceId?: string; input?: unknown; version?: string } = {},
   ): Promise<string> {
     return settle(() => this.#instances.startNew(orchestratorName, options));
+  }
+
+  /**
+   * The orchestration version an instance started without one records (host.json's
+   * `extensions.durableTask.defaultVersion`, set by the host that loads the app). Instances keep
+   * the version they started with, through continueAsNew, as in Durable Functions.
+   */
+  get defaultVersion(): string | undefined {
+    return this.#instances.defaultVersion;
+  }
+
+  set defaultVersion(version: string | undefined) {
+    this.#instances.defaultVersion = version;
   }
 
   /** Deliver an external event. Unknown instance → InstanceNotFoundError; finished → InstanceGoneError. */

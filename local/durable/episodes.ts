@@ -12,7 +12,7 @@ import { asFailureDetails } from './activities';
 import type { HistoryEvent, TaskScheduledEvent, TimerCreatedEvent } from './history';
 import { EventType, eventTypeName, h, isoTime, jsonText, markPlayed } from './history';
 import type { Instances } from './instances';
-import { executionStarted } from './instances';
+import { executionStarted, versionOf } from './instances';
 import type { ReplayOptions, ReplayResult } from './replay';
 import { replayEpisode } from './replay';
 import type { OpenRetryTimer, OpenTask } from './sdkInternals';
@@ -230,6 +230,7 @@ export class Episodes {
   ): void {
     const { now, batch } = played;
     const input = result.continueAsNew?.input;
+    const version = versionOf(state);
     // Events that arrived while this episode ran belong to the next execution too; activity and
     // timer completions of the old execution do not.
     const arrivedMeanwhile = state.inbox
@@ -240,7 +241,16 @@ export class Episodes {
     state.input = input ?? null;
     state.history = [];
     state.inbox = [
-      executionStarted(now, state.name, state.instanceId, input, nextExecution, state.parent),
+      // continueAsNew keeps the instance's version (the JS SDK cannot ask for another).
+      executionStarted(
+        now,
+        state.name,
+        state.instanceId,
+        input,
+        nextExecution,
+        state.parent,
+        version,
+      ),
       ...carried,
       ...arrivedMeanwhile,
     ];

@@ -79,6 +79,11 @@ export interface ExecutionStartedEvent extends BaseEvent {
   Input?: string;
   OrchestrationInstance: { InstanceId: string; ExecutionId: string };
   ParentInstance?: { Name: string; TaskScheduleId: number; InstanceId: string };
+  /**
+   * The orchestration version recorded when the instance started (`context.df.version`): the one
+   * asked for, else host.json's `extensions.durableTask.defaultVersion`; absent without either.
+   */
+  Version?: string;
 }
 
 /** The execution ended; `OrchestrationStatus` says how. */
@@ -264,6 +269,7 @@ export const h = {
       instanceId?: string;
       executionId?: string;
       parent?: { name: string; taskScheduleId: number; instanceId: string };
+      version?: string;
     },
   ): ExecutionStartedEvent => {
     const ev: ExecutionStartedEvent = {
@@ -274,7 +280,11 @@ export const h = {
         ExecutionId: opts.executionId ?? '0',
       },
     };
-    const withInput = withOptional(ev, 'Input', jsonText(opts.input));
+    const withInput = withOptional(
+      withOptional(ev, 'Input', jsonText(opts.input)),
+      'Version',
+      opts.version,
+    );
     return opts.parent
       ? {
           ...withInput,

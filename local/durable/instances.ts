@@ -62,7 +62,10 @@ export interface InstanceFilter {
 /** The management operations, as the Durable client API serves them. */
 export interface DurableManagement {
   readonly taskHubName: string;
-  startNew(name: string, options?: { instanceId?: string; input?: unknown }): Promise<string>;
+  startNew(
+    name: string,
+    options?: { instanceId?: string; input?: unknown; version?: string },
+  ): Promise<string>;
   raiseEvent(instanceId: string, eventName: string, eventData?: unknown): Promise<void>;
   terminate(instanceId: string, reason?: string): Promise<void>;
   suspend(instanceId: string, reason?: string): Promise<void>;
@@ -109,10 +112,19 @@ export class Instances {
   }
 
   /**
+   * host.json's `extensions.durableTask.defaultVersion`: the version an instance started without
+   * one records (startNew, sub-orchestrations). Set by the host that loads the app.
+   */
+  defaultVersion: string | undefined;
+
+  /**
    * Start an orchestration. An id that belongs to an active instance is refused
    * (InstanceConflictError); the id of a finished one is reused (its history is replaced).
    */
-  startNew(orchestratorName: string, options: { instanceId?: string; input?: unknown }): string {
+  startNew(
+    orchestratorName: string,
+    options: { instanceId?: string; input?: unknown; version?: string },
+  ): string {
     if (!hasTrigger(this.#registry, orchestratorName, 'orchestrationtrigger')) {
       throw new BadRequestError(
         `The function '${orchestratorName}' doesn't exist, is disabled, or is not an orchestrator function.`,
@@ -125,7 +137,8 @@ export class Instances {
       if (existing && !isTerminal(existing.runtimeStatus)) {
         throw new InstanceConflictError(instanceId, existing.runtimeStatus);
       }
-      this.create(orchestratorName, instanceId, options.input, undefined, existing);
+      const version = options.version ?? this.defaultVersion;
+      this.create(orchestratorName, instanceId, options.input, undefined, existing, version);
     });
     this.#scheduler.kick();
     return instanceId;
@@ -223,6 +236,7 @@ export class Instances {
     input: unknown,
     parent: ParentLink | undefined,
     previous: InstanceState | undefined,
+    version?: string,
   ): InstanceState {
     const now = this.#clock.now();
     // A new instance under a used id is a new row: it forgets the old history and lists as newest.
@@ -241,7 +255,7 @@ export class Instances {
       execution: 1,
       epoch: lastEpoch + 1,
       history: [],
-      inbox: [executionStarted(now, name, instanceId, input, 1, parent)],
+      inbox: [executionStarted(now, name, instanceId, input, 1, parent, version)],
       timers: [],
       activities: [],
       waitingForEvents: [],
@@ -307,7 +321,8 @@ export class Instances {
       taskId: task.id,
       execution: parent.execution,
     };
-    this.create(task.name, childId, input, link, existing);
+    // Without a version of its own, a sub-orchestration gets the default, as in Durable Functions.
+    this.create(task.name, childId, input, link, existing, task.version ?? this.defaultVersion);
     this.#counters.subOrchestrationsStarted += 1;
     return created;
   }
@@ -349,12 +364,14 @@ export function executionStarted(
   input: unknown,
   execution: number,
   parent: ParentLink | undefined,
+  version: string | undefined,
 ): HistoryEvent {
   return h.executionStarted(at, {
     name,
     input,
     instanceId,
     executionId: `${instanceId}:${execution}`,
+    ...(version !== undefined ? { version } : {}),
     ...(parent
       ? {
           parent: {
@@ -380,4 +397,12 @@ function statusOf(state: InstanceState, options: StatusOptions): OrchestrationSt
     lastUpdatedTime: isoTime(state.lastUpdatedTime),
     ...(options.showHistory ? { history: state.history.map(describeEvent) } : {}),
   };
+}
+
+/** The version the current execution of an instance records (its ExecutionStarted event). */
+export function versionOf(state: InstanceState): string | undefined {
+  const started = [...state.history, ...state.inbox].find(
+    (e) => e.EventType === EventType.ExecutionStarted,
+  );
+  return started && 'Version' in started ? started.Version : undefined;
 }

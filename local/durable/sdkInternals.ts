@@ -72,6 +72,8 @@ export interface OpenSubOrchestration {
   readonly name: string;
   /** The instance id the orchestrator asked for, if any. */
   readonly instanceId?: string;
+  /** The version the orchestrator asked for (callSubOrchestrator's `version`), if any. */
+  readonly version?: string;
   readonly inputJson: string | undefined;
   readonly attempt: number;
   readonly retry?: RetryPolicy;
@@ -219,11 +221,13 @@ function describeCall(
     case ActionType.CallSubOrchestrator:
     case ActionType.CallSubOrchestratorWithRetry: {
       const instanceId = typeof action.instanceId === 'string' ? action.instanceId : undefined;
+      const version = typeof action.version === 'string' ? action.version : undefined;
       return {
         kind: 'subOrchestration',
         id,
         name,
         ...(instanceId ? { instanceId } : {}),
+        ...(version !== undefined ? { version } : {}),
         inputJson: rawInputJson(action.input),
         attempt,
         ...retryPart,

@@ -22,6 +22,7 @@ import type { FunctionRegistry } from './functionsCore';
 import { bindingsOfType, installFunctionsCore } from './functionsCore';
 import type { HostJson } from './hostJson';
 import { DEFAULT_HOST_JSON, readHostJson } from './hostJson';
+import { entryPointOf } from './entryPoint';
 import { errorMessage } from './invoke';
 import type { HostKeys } from './keys';
 import { loadOrCreateKeys } from './keys';
@@ -41,8 +42,12 @@ const TIMER_STATUS_FILE = 'timers.json';
 
 /** How to start the host. */
 export interface StartHostOptions {
-  /** Module path of the app entry (`dist/functions/index.js`, or `functions/index.ts` under vitest). */
-  readonly appEntry: string;
+  /**
+   * The app's entry point: a module path or a glob, relative to the working directory
+   * (`functions/index.ts` under vitest). Default: `main` of the app's package.json, relative to
+   * the function app directory, as the Node worker loads it (entryPoint.ts).
+   */
+  readonly appEntry?: string;
   /** `local.settings.json` to load; none = no settings file. A missing file is not an error. */
   readonly settingsFile?: string;
   /** Folder for keys and timer statuses (created if missing), e.g. `.state`. */
@@ -151,12 +156,15 @@ export async function startHost(options: StartHostOptions): Promise<Host> {
     const { appDir, hostJson } = await loadHostJson(options, log);
     // 3-5. The core module, the app, its appStart hooks.
     const registry = installFunctionsCore();
-    await importApp(options.appEntry);
-    if (registry.list().length === 0) log('warning', `${options.appEntry} registered no functions`);
+    const entry = await entryPointOf(options.appEntry, appDir);
+    for (const file of entry.files) await importApp(file);
+    if (registry.list().length === 0) log('warning', `${entry.pattern} registered no functions`);
     await registry.runAppStartHooks(appDir);
     cleanups.push(() => registry.runAppTerminateHooks());
     // 6. Engine and keys.
     const engine = options.engine ?? newEngine(registry, clock, hostJson);
+    // The app brings its host.json: instances it starts record its default version.
+    engine.defaultVersion = hostJson.defaultVersion;
     await mkdir(options.stateDir, { recursive: true });
     const { keys, file: keysFile, created } = await loadOrCreateKeys(options.stateDir);
     // 7. The front end (function routes + the engine's client API).
@@ -240,7 +248,11 @@ async function loadHostJson(
   const appDir =
     options.hostJsonPath !== undefined
       ? path.dirname(path.resolve(options.hostJsonPath))
-      : (findFunctionAppDirectory(path.dirname(path.resolve(options.appEntry))) ?? process.cwd());
+      : (findFunctionAppDirectory(
+          options.appEntry !== undefined
+            ? path.dirname(path.resolve(options.appEntry))
+            : process.cwd(),
+        ) ?? process.cwd());
   const hostJsonFile = options.hostJsonPath ?? path.join(appDir, 'host.json');
   const hostJson =
     options.hostJsonPath !== undefined || existsSync(hostJsonFile)

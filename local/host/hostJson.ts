@@ -1,6 +1,7 @@
 /**
- * The parts of `host.json` the local host honours: the HTTP route prefix, and the Durable task
- * hub name and activity concurrency (used when the host creates its own engine). Everything else
+ * The parts of `host.json` the local host honours: the HTTP route prefix, the Durable default
+ * orchestration version, and the task hub name and activity concurrency (used when the host
+ * creates its own engine). Everything else
  * (logging, extension bundle, function timeout) is ignored locally.
  */
 import { readFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ export interface HostJson {
   readonly hubName?: string;
   /** `extensions.durableTask.maxConcurrentActivityFunctions`. */
   readonly maxConcurrentActivityFunctions?: number;
+  /** `extensions.durableTask.defaultVersion`: the version new orchestration instances record. */
+  readonly defaultVersion?: string;
   readonly warnings: readonly string[];
 }
 
@@ -81,10 +84,21 @@ export function parseHostJson(text: string, file: string): HostJson {
       '"extensions.durableTask.maxConcurrentActivityFunctions" must be an integer >= 1',
     );
   }
+  const defaultVersion = durable.defaultVersion;
+  if (
+    defaultVersion !== undefined &&
+    (typeof defaultVersion !== 'string' || defaultVersion === '')
+  ) {
+    throw new HostJsonError(
+      file,
+      '"extensions.durableTask.defaultVersion" must be a non-empty string',
+    );
+  }
   return {
     file,
     routePrefix,
     ...(typeof hubName === 'string' ? { hubName } : {}),
+    ...(typeof defaultVersion === 'string' ? { defaultVersion } : {}),
     ...(typeof activities === 'number' ? { maxConcurrentActivityFunctions: activities } : {}),
     warnings,
   };

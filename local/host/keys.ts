@@ -29,12 +29,20 @@ const KEY_QUERY = 'code';
 /** Name of the host function key generated on first start. */
 export const DEFAULT_KEY_NAME = 'default';
 
+/**
+ * Name of the Durable extension's system key: the real host requires it (or the master key) on
+ * `/runtime/webhooks/durabletask/…`, and the management URLs it hands out carry it.
+ */
+export const DURABLE_SYSTEM_KEY = 'durabletask_extension';
+
 /** The host's keys. */
 export interface HostKeys {
   /** The admin key: accepted everywhere, required by `admin` routes. */
   readonly masterKey: string;
   /** Host function keys by name (`default` is generated): accepted by `function` routes. */
   readonly functionKeys: Readonly<Record<string, string>>;
+  /** System keys of extensions by name (`durabletask_extension` is generated). */
+  readonly systemKeys: Readonly<Record<string, string>>;
 }
 
 /** Why keys.json cannot be used. */
@@ -57,7 +65,11 @@ export function generateKey(): string {
 
 /** Fresh keys: a master key and one host function key named `default`. */
 function generateHostKeys(newKey: () => string = generateKey): HostKeys {
-  return { masterKey: newKey(), functionKeys: { [DEFAULT_KEY_NAME]: newKey() } };
+  return {
+    masterKey: newKey(),
+    functionKeys: { [DEFAULT_KEY_NAME]: newKey() },
+    systemKeys: { [DURABLE_SYSTEM_KEY]: newKey() },
+  };
 }
 
 const MIN_KEY_LENGTH = 16;
@@ -77,27 +89,37 @@ function parseHostKeys(text: string, file: string): HostKeys {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new KeysFileError(file, 'must be a JSON object');
   }
-  const { masterKey, functionKeys } = parsed as Record<string, unknown>;
+  const { masterKey, functionKeys, systemKeys } = parsed as Record<string, unknown>;
   if (!validKey(masterKey)) {
     throw new KeysFileError(
       file,
       `"masterKey" must be a string of at least ${MIN_KEY_LENGTH} characters without spaces`,
     );
   }
-  if (typeof functionKeys !== 'object' || functionKeys === null || Array.isArray(functionKeys)) {
-    throw new KeysFileError(file, '"functionKeys" must be an object of named keys');
+  return {
+    masterKey,
+    functionKeys: namedKeys(functionKeys, 'functionKeys', file),
+    // Written by a host from before system keys: none yet (loadOrCreateKeys adds them).
+    systemKeys: systemKeys === undefined ? {} : namedKeys(systemKeys, 'systemKeys', file),
+  };
+}
+
+/** An object of named keys from keys.json; throws KeysFileError naming the field. */
+function namedKeys(value: unknown, field: string, file: string): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new KeysFileError(file, `"${field}" must be an object of named keys`);
   }
   const keys: Record<string, string> = {};
-  for (const [name, value] of Object.entries(functionKeys)) {
-    if (!validKey(value)) {
+  for (const [name, key] of Object.entries(value)) {
+    if (!validKey(key)) {
       throw new KeysFileError(
         file,
-        `"functionKeys.${name}" must be a string of at least ${MIN_KEY_LENGTH} characters without spaces`,
+        `"${field}.${name}" must be a string of at least ${MIN_KEY_LENGTH} characters without spaces`,
       );
     }
-    keys[name] = value;
+    keys[name] = key;
   }
-  return { masterKey, functionKeys: keys };
+  return keys;
 }
 
 /** Keys loaded from (or just written to) the state folder. */
@@ -126,16 +148,48 @@ export async function loadOrCreateKeys(
       throw new KeysFileError(file, `cannot be read (${(err as Error).message})`);
     }
   }
-  if (text !== undefined) return { keys: parseHostKeys(text, file), file, created: false };
-
+  if (text !== undefined) {
+    const keys = parseHostKeys(text, file);
+    if (keys.systemKeys[DURABLE_SYSTEM_KEY] !== undefined) return { keys, file, created: false };
+    // A file from before system keys: the other keys stay, the Durable system key is added.
+    const upgraded = {
+      ...keys,
+      systemKeys: { ...keys.systemKeys, [DURABLE_SYSTEM_KEY]: newKey() },
+    };
+    await writeKeys(file, upgraded);
+    return { keys: upgraded, file, created: false };
+  }
   const keys = generateHostKeys(newKey);
   await mkdir(stateDir, { recursive: true });
-  // Write-then-rename: a crash mid-write never leaves a truncated keys file behind.
+  await writeKeys(file, keys);
+  return { keys, file, created: true };
+}
+
+/** Writes keys.json, owner-only; write-then-rename, so a crash never leaves a truncated file. */
+async function writeKeys(file: string, keys: HostKeys): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, file);
   await chmod(file, 0o600).catch(() => undefined);
-  return { keys, file, created: true };
+}
+
+/**
+ * Whether a presented key opens the Durable management API: the Durable extension's system key or
+ * the master key, as in Azure. Returns the refusal's reason, or undefined when it opens.
+ */
+export function durableApiRefusal(
+  keys: HostKeys,
+  presented: string | undefined,
+): string | undefined {
+  if (presented === undefined) {
+    return `the Durable management API requires the ${DURABLE_SYSTEM_KEY} system key (or the master key): pass it in the ${KEY_HEADER} header or the ${KEY_QUERY} query parameter; the management URLs the API hands out carry it`;
+  }
+  const system = keys.systemKeys[DURABLE_SYSTEM_KEY];
+  const isSystem = system !== undefined && safeEqual(presented, system);
+  const isMaster = safeEqual(presented, keys.masterKey);
+  return isSystem || isMaster
+    ? undefined
+    : `the key is not valid for the Durable management API (it requires the ${DURABLE_SYSTEM_KEY} system key or the master key)`;
 }
 
 /**

@@ -6,7 +6,9 @@
  * 1. CORS preflight (only when CORS origins are configured, from `Host.CORS`).
  * 2. Durable routes — the RPC base path the durable client binding points at (`/durabletask/…`)
  *    and the public `/runtime/webhooks/durabletask/…` — handed to the engine's client API
- *    handler. They need no key (Core Tools does not check them either; bind to loopback).
+ *    handler. As in Azure, the public routes require the Durable extension's system key (or the
+ *    master key), which the management URLs handed out carry; the RPC routes, the extension's
+ *    local listener in Azure, answer requests from this machine only.
  * 3. Admin routes (master key): `GET /admin/host/status`, `POST /admin/functions/{name}` (runs a
  *    timer function now, 202).
  * 4. Function routes: strip the route prefix, resolve the route (404 when nothing matches, 405
@@ -30,6 +32,7 @@ import type { CorsOptions } from './httpIo';
 import { sendProblem } from './httpIo';
 import { errorMessage } from './invoke';
 import type { HostKeys } from './keys';
+import { DURABLE_SYSTEM_KEY, durableApiRefusal } from './keys';
 import type { HostLog } from './log';
 import { quietHostLog } from './log';
 import type { HttpRoute } from './routes';
@@ -128,6 +131,7 @@ function frontEnd(
   origin: () => string,
 ): FrontEnd {
   const engine = options.engine;
+  const systemKey = options.keys.systemKeys[DURABLE_SYSTEM_KEY];
   let bindingJson: string | undefined;
   return {
     registry: options.registry,
@@ -147,11 +151,19 @@ function frontEnd(
           taskHubName: engine.taskHubName,
           rpcBaseUrl: origin(),
           webhookOrigin: origin(),
+          ...(systemKey !== undefined ? { systemKey } : {}),
         }),
       );
       return bindingJson;
     },
-    ...(engine ? { durable: createClientApiHandler(engine, origin) } : {}),
+    ...(engine
+      ? {
+          durable: createClientApiHandler(engine, origin, {
+            webhookKey: (presented) => durableApiRefusal(options.keys, presented),
+            ...(systemKey !== undefined ? { systemKey } : {}),
+          }),
+        }
+      : {}),
   };
 }
 

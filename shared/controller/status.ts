@@ -273,3 +273,46 @@ export function freshRunningGroups(state: ControllerState, now: number): string[
 export function publishedStatus(state: ControllerState, now: number): { toJSON(): PoolStatus } {
   return { toJSON: () => statusOf(state, now) };
 }
+
+/** Why a published status may no longer describe the pool (see statusStaleness). */
+export interface Staleness {
+  /** When the controller last looked at the pool (null: not since it started). */
+  readonly observedAt: string | null;
+  /** Seconds since then (null: never). */
+  readonly ageSeconds: number | null;
+  readonly reason: string;
+}
+
+/** Slack on top of two reconcile periods before a status counts as stale (ms). */
+const STALE_SLACK_MS = 60_000;
+
+/**
+ * Whether a published status is stale at `now`: nothing observed since the controller started (a
+ * status restored from history before its first look, or after a restart), or no look for longer
+ * than two reconcile periods and a minute — the controller looks at least once a period, unless it
+ * waits for a read turn, which moves the bound to the turn. Null when the status is current.
+ * Worked example: reconcile 60 s, last look 200 s ago → stale (bound 180 s).
+ */
+export function statusStaleness(
+  status: Pick<PoolStatus, 'observedAt' | 'readTurnAt'>,
+  reconcileSeconds: number,
+  now: number,
+): Staleness | null {
+  if (status.observedAt === null) {
+    return {
+      observedAt: null,
+      ageSeconds: null,
+      reason: 'not observed since the controller started',
+    };
+  }
+  const at = Date.parse(status.observedAt);
+  const turn = status.readTurnAt === null ? 0 : Date.parse(status.readTurnAt) - at;
+  const bound = Math.max(2 * reconcileSeconds * 1000, turn) + STALE_SLACK_MS;
+  if (now - at <= bound) return null;
+  const ageSeconds = Math.round((now - at) / 1000);
+  return {
+    observedAt: status.observedAt,
+    ageSeconds,
+    reason: `last observed ${ageSeconds} s ago; the controller looks at least every ${reconcileSeconds} s`,
+  };
+}

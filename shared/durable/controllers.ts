@@ -1,3 +1,4 @@
+import { handedOverState } from '../controller/upgrade';
 import type { DurableClient } from 'durable-functions';
 import type { ControllerSignal } from '../controller/signal';
 import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, controllerInstanceId } from '../controller/signal';
@@ -73,7 +74,9 @@ export function durableControllers(
   const ensure = async (pool: string): Promise<'running' | 'started'> => {
     const current = await describe(pool);
     if (current && ALIVE.has(current.runtimeStatus)) return 'running';
-    const input: ControllerInput = { pool };
+    // A controller that handed over to a new version of Surge left its state for this one.
+    const state = handedOverState(current?.output);
+    const input: ControllerInput = state === undefined ? { pool } : { pool, state };
     await client.startNew(CONTROLLER_ORCHESTRATION, {
       instanceId: controllerInstanceId(pool),
       input,

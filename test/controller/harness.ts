@@ -1,3 +1,4 @@
+import { CONTROLLER_VERSION } from '../../shared/controller/upgrade';
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
 import { readSettings } from '../../shared/config/settings';
 import type { ControllerSignal } from '../../shared/controller/signal';
@@ -47,6 +48,8 @@ export class Harness {
   });
 
   constructor(pool: Partial<PoolSpecInput>) {
+    // As the host sets it from host.json (a test checks the two agree).
+    this.engine.defaultVersion = CONTROLLER_VERSION;
     installRuntime({
       settings: readSettings({}),
       pools: poolsOf({ ...poolInput('orders'), ...pool }),

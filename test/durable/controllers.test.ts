@@ -1,5 +1,7 @@
 import type { DurableClient } from 'durable-functions';
 import { describe, expect, it } from 'vitest';
+import { initialState } from '../../shared/controller/state';
+import { handoverOf } from '../../shared/controller/upgrade';
 import { durableControllers } from '../../shared/durable/controllers';
 
 /**
@@ -8,8 +10,11 @@ import { durableControllers } from '../../shared/durable/controllers';
  */
 class FakeDurableClient {
   readonly states = new Map<string, string>();
+  /** What an ended instance returned. */
+  readonly outputs = new Map<string, unknown>();
+  readonly inputs: unknown[] = [];
   readonly calls: string[] = [];
-  getStatus(id: string): Promise<{ runtimeStatus: string; customStatus: null }> {
+  getStatus(id: string): Promise<{ runtimeStatus: string; customStatus: null; output?: unknown }> {
     this.calls.push(`getStatus ${id}`);
     const s = this.states.get(id);
     if (s === undefined)
@@ -18,10 +23,16 @@ class FakeDurableClient {
           'DurableClient error: Durable Functions extension replied with HTTP 404 response.',
         ),
       );
-    return Promise.resolve({ runtimeStatus: s, customStatus: null });
+    const output = this.outputs.get(id);
+    return Promise.resolve({
+      runtimeStatus: s,
+      customStatus: null,
+      ...(output !== undefined ? { output } : {}),
+    });
   }
-  startNew(_name: string, options: { instanceId: string }): Promise<string> {
+  startNew(_name: string, options: { instanceId: string; input?: unknown }): Promise<string> {
     this.calls.push(`startNew ${options.instanceId}`);
+    this.inputs.push(options.input);
     this.states.set(options.instanceId, 'Running');
     return Promise.resolve(options.instanceId);
   }
@@ -73,5 +84,25 @@ describe('durableControllers', () => {
       'startNew surge-pool-b',
       'raiseEvent surge-pool-b',
     ]);
+  });
+
+  it.each([
+    {
+      label: 'a controller that handed over to a new version: its successor gets its state',
+      output: handoverOf('', { ...initialState('c'), pool: 'c' }),
+      input: { pool: 'c', state: initialState('c') },
+    },
+    {
+      label: 'a controller that ended otherwise: its successor starts afresh',
+      output: { ended: 'pool no longer configured', pool: 'c' },
+      input: { pool: 'c' },
+    },
+  ])('$label', async ({ output, input }) => {
+    const fake = new FakeDurableClient();
+    fake.states.set('surge-pool-c', 'Completed');
+    fake.outputs.set('surge-pool-c', output);
+    const controllers = durableControllers(fake as unknown as DurableClient, () => 0);
+    expect(await controllers.ensure('c')).toBe('started');
+    expect(fake.inputs).toEqual([input]);
   });
 });

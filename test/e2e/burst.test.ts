@@ -3,8 +3,7 @@ import { VirtualClock } from '../../local/clock';
 import { driveVirtualTime } from '../../local/host/virtualTime';
 import type { Stack } from '../../local/stack';
 import { emulatorOf } from '../../local/stack';
-import { poolInput } from '../fakes/pools';
-import { startTestStack, stopTestStacks } from './stack';
+import { startOrdersStack, stopTestStacks } from './stack';
 
 const T0 = Date.parse('2026-11-22T10:00:00Z');
 const NS = 'e2e.servicebus.windows.net';
@@ -15,31 +14,8 @@ afterEach(async () => {
   await stopTestStacks();
 });
 
-/** One pool, "orders", of 1-10 groups whose workers drain 5 messages/s each. */
 function start(clock: VirtualClock): Promise<Stack> {
-  return startTestStack(
-    clock,
-    [
-      poolInput('orders', {
-        serviceBus: { namespace: NS, queue: 'orders' },
-        group: { containers: [{ name: 'worker', image: 'e2e.azurecr.io/worker:1.0' }] },
-        minGroups: 1,
-        maxGroups: 10,
-        scaling: {
-          mode: 'drain',
-          targetDrainSeconds: 120,
-          messagesPerSecondPerGroup: 5,
-          startupSeconds: 20,
-        },
-      }),
-    ],
-    {
-      emulator: {
-        images: { 'e2e.azurecr.io/worker': { drainRate: 5, warmUp: 1000, pull: 8000 } },
-        provisioning: { pending: 4000 },
-      },
-    },
-  );
+  return startOrdersStack(clock, NS, 'e2e.azurecr.io');
 }
 
 describe('end to end on the local host, engine and emulator', () => {
@@ -98,5 +74,29 @@ describe('function keys on the local host', () => {
           : {};
     const res = await fetch(url, { headers });
     expect(res.status).toBe(status);
+  });
+});
+
+describe('what the local stack exposes', () => {
+  it('binds the host, the emulator and its control API to loopback; the Durable API asks for the system key', async () => {
+    stack = await start(new VirtualClock(T0));
+    const emulator = emulatorOf(stack);
+    const base = `${stack.host.server.url}/runtime/webhooks/durabletask/instances/`;
+    const systemKey = stack.host.keys.systemKeys['durabletask_extension'] ?? '';
+    const unkeyed = await fetch(base);
+    const keyed = await fetch(`${base}?code=${encodeURIComponent(systemKey)}`);
+    expect({
+      host: new URL(stack.host.baseUrl).hostname,
+      arm: new URL(emulator.armEndpoint).hostname,
+      control: new URL(emulator.controlEndpoint).hostname,
+      unkeyed: unkeyed.status,
+      keyed: keyed.status,
+    }).toEqual({
+      host: '127.0.0.1',
+      arm: '127.0.0.1',
+      control: '127.0.0.1',
+      unkeyed: 401,
+      keyed: 200,
+    });
   });
 });

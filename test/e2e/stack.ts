@@ -5,6 +5,7 @@ import type { Clock } from '../../local/clock';
 import type { Stack, StackOptions } from '../../local/stack';
 import { startStack } from '../../local/stack';
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
+import { poolInput } from '../fakes/pools';
 
 const started: { stack?: Stack; dir: string }[] = [];
 
@@ -41,4 +42,38 @@ export async function stopTestStacks(): Promise<void> {
     await entry.stack?.close();
     await rm(entry.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * One pool, "orders", of 1-10 groups whose workers drain 5 messages/s each (120 s drain target,
+ * 20 s start-up), on queue `orders` of `namespace`; images from `{registry}/worker`.
+ */
+export function startOrdersStack(
+  clock: Clock,
+  namespace: string,
+  registry: string,
+): Promise<Stack> {
+  return startTestStack(
+    clock,
+    [
+      poolInput('orders', {
+        serviceBus: { namespace, queue: 'orders' },
+        group: { containers: [{ name: 'worker', image: `${registry}/worker:1.0` }] },
+        minGroups: 1,
+        maxGroups: 10,
+        scaling: {
+          mode: 'drain',
+          targetDrainSeconds: 120,
+          messagesPerSecondPerGroup: 5,
+          startupSeconds: 20,
+        },
+      }),
+    ],
+    {
+      emulator: {
+        images: { [`${registry}/worker`]: { drainRate: 5, warmUp: 1000, pull: 8000 } },
+        provisioning: { pending: 4000 },
+      },
+    },
+  );
 }

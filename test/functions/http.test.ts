@@ -1,6 +1,9 @@
 import { HttpRequest } from '@azure/functions';
 import type { HttpResponseInit } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
+import { initialState } from '../../shared/controller/state';
+import type { PoolStatus } from '../../shared/controller/status';
+import { statusOf } from '../../shared/controller/status';
 import { acrWebhook } from '../../functions/acrWebhook';
 import { getPool } from '../../functions/getPool';
 import { registryEvents } from '../../functions/registryEvents';
@@ -407,10 +410,11 @@ describe('monitorAlert', () => {
 });
 
 describe('pools API reads', () => {
+  const now = () => NOW;
   it('lists pools with their controller state, and 404s an unknown pool', async () => {
     const controllers = new FakeControllers();
     controllers.runtimes.set('orders', { runtimeStatus: 'Running', status: null });
-    const list = await listPools({ pools, controllers })();
+    const list = await listPools({ pools, controllers, now })();
     expect(
       (list.jsonBody as { pools: { name: string; controller: string }[] }).pools.map((p) => [
         p.name,
@@ -420,8 +424,36 @@ describe('pools API reads', () => {
       ['gao', 'NotStarted'],
       ['orders', 'Running'],
     ]);
-    expect((await getPool({ pools, controllers })('nope')).status).toBe(404);
-    expect((await getPool({ pools, controllers })('orders')).status).toBe(200);
+    expect((await getPool({ pools, controllers, now })('nope')).status).toBe(404);
+    expect((await getPool({ pools, controllers, now })('orders')).status).toBe(200);
+  });
+
+  it('marks a status stale until the controller has looked since it started, or after a long silence', async () => {
+    const controllers = new FakeControllers();
+    const status = (observedAt: string | null) =>
+      ({ ...statusOf(initialState('orders'), NOW), observedAt }) satisfies PoolStatus;
+    const staleOf = async () => {
+      const r = await getPool({ pools, controllers, now })('orders');
+      return (r.jsonBody as { stale: { reason: string } | null }).stale?.reason ?? null;
+    };
+    const seen: (string | null)[] = [];
+    controllers.runtimes.set('orders', { runtimeStatus: 'Running', status: status(null) });
+    seen.push(await staleOf());
+    controllers.runtimes.set('orders', {
+      runtimeStatus: 'Running',
+      status: status(new Date(NOW - 30_000).toISOString()),
+    });
+    seen.push(await staleOf());
+    controllers.runtimes.set('orders', {
+      runtimeStatus: 'Running',
+      status: status(new Date(NOW - 900_000).toISOString()),
+    });
+    seen.push(await staleOf());
+    expect(seen).toEqual([
+      'not observed since the controller started',
+      null,
+      'last observed 900 s ago; the controller looks at least every 300 s',
+    ]);
   });
 });
 

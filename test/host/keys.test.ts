@@ -11,6 +11,7 @@ import { startHost } from '../../local/host/host';
 import type { HostKeys } from '../../local/host/keys';
 import {
   authorize,
+  durableApiRefusal,
   generateKey,
   KeysFileError,
   loadOrCreateKeys,
@@ -49,6 +50,7 @@ describe('generating and persisting', () => {
         onDisk,
         mode: (statSync(first.file).mode & 0o777).toString(8),
         names: Object.keys(first.keys.functionKeys),
+        systemNames: Object.keys(first.keys.systemKeys),
       },
       {
         created: [true, false],
@@ -56,6 +58,7 @@ describe('generating and persisting', () => {
         onDisk: first.keys,
         mode: '600',
         names: ['default'],
+        systemNames: ['durabletask_extension'],
       },
     );
   });
@@ -79,7 +82,29 @@ describe('generating and persisting', () => {
     expect(secondKeys).toEqual(firstKeys);
   });
 
+  it('adds the Durable system key to a file from before system keys, keeping the others', async () => {
+    const dir = temp.make();
+    const old = { masterKey: 'm'.repeat(20), functionKeys: { default: 'f'.repeat(20) } };
+    writeFileSync(path.join(dir, 'keys.json'), JSON.stringify(old));
+    const loaded = await loadOrCreateKeys(dir, () => 's'.repeat(43));
+    const again = await loadOrCreateKeys(dir);
+    expect({ loaded: loaded.keys, created: loaded.created, again: again.keys }).toEqual({
+      loaded: { ...old, systemKeys: { durabletask_extension: 's'.repeat(43) } },
+      created: false,
+      again: loaded.keys,
+    });
+  });
+
   const malformed: { label: string; text: string; problem: string }[] = [
+    {
+      label: 'short system key',
+      text: JSON.stringify({
+        masterKey: 'm'.repeat(20),
+        functionKeys: {},
+        systemKeys: { durabletask_extension: 'short' },
+      }),
+      problem: '"systemKeys.durabletask_extension" must be a string of at least 16 characters',
+    },
     { label: 'not JSON', text: 'nope', problem: 'not valid JSON' },
     {
       label: 'no master key',
@@ -121,6 +146,7 @@ describe('authorize', () => {
   const keys: HostKeys = {
     masterKey: 'master-key-0123456789',
     functionKeys: { default: 'function-key-0123456789', ci: 'ci-key-0123456789abc' },
+    systemKeys: { durabletask_extension: 'system-key-0123456789' },
   };
   const cases: {
     label: string;
@@ -224,5 +250,23 @@ describe('where the key comes from', () => {
       false,
       false,
     ]);
+  });
+});
+
+describe('durableApiRefusal: the Durable management API opens to the system key or the master key', () => {
+  const keys: HostKeys = {
+    masterKey: 'master-key-0123456789',
+    functionKeys: { default: 'function-key-0123456789' },
+    systemKeys: { durabletask_extension: 'system-key-0123456789' },
+  };
+  it.each([
+    { label: 'the system key', key: 'system-key-0123456789', refused: undefined },
+    { label: 'the master key', key: 'master-key-0123456789', refused: undefined },
+    { label: 'a function key', key: 'function-key-0123456789', refused: /not valid/ },
+    { label: 'no key', key: undefined, refused: /requires the durabletask_extension system key/ },
+  ])('$label', ({ key, refused }) => {
+    const reason = durableApiRefusal(keys, key);
+    if (refused === undefined) expect(reason).toBeUndefined();
+    else expect(reason).toMatch(refused);
   });
 });

@@ -86,8 +86,21 @@ describe('lifecycle', () => {
     ).rejects.toThrow(`${settingsFile}: the settings are encrypted`);
   });
 
-  it('an app entry that cannot be loaded stops start-up, naming the entry', async () => {
-    const entry = path.join(temp.make(), 'missing.js');
+  it.each([
+    {
+      label: 'missing',
+      write: undefined,
+      message: (entry: string) =>
+        `Worker was unable to load entry point "${entry}": File does not exist`,
+    },
+    {
+      label: 'throwing as it loads',
+      write: "throw new Error('broken app');",
+      message: (entry: string) => `Loading the app entry ${entry} failed: broken app`,
+    },
+  ])('an app entry $label stops start-up, naming the entry', async ({ write, message }) => {
+    const entry = path.join(temp.make(), 'app.js');
+    if (write !== undefined) writeFileSync(entry, write);
     await expect(
       startHost({
         appEntry: entry,
@@ -96,7 +109,7 @@ describe('lifecycle', () => {
         port: 0,
         log: collectingHostLog(),
       }),
-    ).rejects.toThrow(`Loading the app entry ${entry} failed`);
+    ).rejects.toThrow(message(entry));
   });
 
   it('a failure after the server is up closes it again', async () => {

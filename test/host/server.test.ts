@@ -345,7 +345,8 @@ describe('durable client through the front end', () => {
       body: JSON.stringify({ seconds: 90 }),
     });
     const location = String(started.headers.location);
-    const statusUrl = `${host.url}/runtime/webhooks/durabletask/instances/w1?taskHub=surge&connection=Storage`;
+    const systemKey = host.keys.systemKeys['durabletask_extension'] ?? '';
+    const statusUrl = `${host.url}/runtime/webhooks/durabletask/instances/w1?taskHub=surge&connection=Storage&code=${encodeURIComponent(systemKey)}`;
     const pending = await send('GET', location);
     await driveVirtualTime(host, T0 + 120_000);
     const done = await send('GET', location);
@@ -362,6 +363,35 @@ describe('durable client through the front end', () => {
         location: statusUrl,
         pending: [202, 'Pending'],
         done: [200, { firedAt: iso(T0 + 90_000) }],
+      },
+    );
+  });
+
+  it('the management API requires the system key (or the master key), as in Azure', async () => {
+    const base = `${host.url}/runtime/webhooks/durabletask/instances/`;
+    const status = async (headers: Record<string, string>, query = '') =>
+      (await send('GET', `${base}${query}`, { headers })).status;
+    const systemKey = host.keys.systemKeys['durabletask_extension'] ?? '';
+    expectResult(
+      'keys',
+      {
+        none: await status({}),
+        functionKey: await status({ 'x-functions-key': functionKey() }),
+        wrongCode: await status({}, '?code=not-a-key-at-all-0123'),
+        systemKeyHeader: await status({ 'x-functions-key': systemKey }),
+        systemKeyCode: await status({}, `?code=${encodeURIComponent(systemKey)}`),
+        masterKey: await status({ 'x-functions-key': host.keys.masterKey }),
+        // The RPC routes are the extension's local listener: this machine reaches them.
+        rpcFromLoopback: (await send('GET', `${host.url}/durabletask/instances/`)).status,
+      },
+      {
+        none: 401,
+        functionKey: 401,
+        wrongCode: 401,
+        systemKeyHeader: 200,
+        systemKeyCode: 200,
+        masterKey: 200,
+        rpcFromLoopback: 200,
       },
     );
   });

@@ -5,7 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
 import type { ClientApiServer } from '../../local/durable/clientApi';
+import { clientBindingData, createClientApiHandler } from '../../local/durable/clientApi';
 import { DurableEngine } from '../../local/durable/engine';
 import type { FunctionRegistry } from '../../local/host/functionsCore';
 import { installFunctionsCore } from '../../local/host/functionsCore';
@@ -326,6 +329,78 @@ describe('client API status codes', () => {
     expect({ status: res.status, body: await res.json() }).toEqual({
       status: 400,
       body: { message: 'The request body is not valid JSON.' },
+    });
+  });
+});
+
+describe('who reaches the client API', () => {
+  /** A request as node:http would hand it over, from `remoteAddress`, and what was answered. */
+  async function ask(path: string, remoteAddress: string, headers: Record<string, string> = {}) {
+    const engine = new DurableEngine({ registry, clock: new VirtualClock(T0) });
+    const handle = createClientApiHandler(engine, () => 'http://127.0.0.1:7071', {
+      webhookKey: (key) => (key === 'system-key-0123456789' ? undefined : 'needs the system key'),
+      systemKey: 'system-key-0123456789',
+    });
+    const req = Object.assign(Readable.from([]), {
+      url: path,
+      method: 'GET',
+      headers: { host: '127.0.0.1:7071', ...headers },
+      socket: { remoteAddress },
+    });
+    let status = 0;
+    const res = {
+      headersSent: false,
+      writeHead: (code: number) => {
+        status = code;
+        return res;
+      },
+      end: () => res,
+    };
+    await handle(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+    return status;
+  }
+  it.each([
+    {
+      label: 'RPC from this machine',
+      path: '/durabletask/instances/',
+      from: '127.0.0.1',
+      status: 200,
+    },
+    { label: 'RPC over IPv6 loopback', path: '/durabletask/instances/', from: '::1', status: 200 },
+    { label: 'RPC from elsewhere', path: '/durabletask/instances/', from: '10.1.2.3', status: 403 },
+    {
+      label: 'webhook without the key, even from this machine',
+      path: '/runtime/webhooks/durabletask/instances/',
+      from: '127.0.0.1',
+      status: 401,
+    },
+    {
+      label: 'webhook with the system key, from elsewhere',
+      path: '/runtime/webhooks/durabletask/instances/?code=system-key-0123456789',
+      from: '10.1.2.3',
+      status: 200,
+    },
+  ])('$label → $status', async ({ path, from, status }) => {
+    expect(await ask(path, from)).toBe(status);
+  });
+
+  it('hands out management links and binding data that carry the system key', () => {
+    const binding = clientBindingData({
+      taskHubName: 'surge',
+      rpcBaseUrl: 'http://127.0.0.1:7071',
+      webhookOrigin: 'http://127.0.0.1:7071',
+      systemKey: 'system-key-0123456789',
+    });
+    expect({
+      status: binding.managementUrls.statusQueryGetUri,
+      create: binding.creationUrls.createNewInstancePostUri,
+      required: binding.requiredQueryStringParameters,
+    }).toEqual({
+      status:
+        'http://127.0.0.1:7071/runtime/webhooks/durabletask/instances/INSTANCEID?taskHub=surge&connection=Storage&code=system-key-0123456789',
+      create:
+        'http://127.0.0.1:7071/runtime/webhooks/durabletask/orchestrators/{functionName}[/{instanceId}]?code=system-key-0123456789',
+      required: 'code=system-key-0123456789',
     });
   });
 });

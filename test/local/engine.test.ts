@@ -597,3 +597,32 @@ describe.each(STORE_KINDS)('with the $label', (kind) => {
     });
   });
 });
+
+describe('orchestration versioning, as Durable Functions 3.x records it', () => {
+  it.each([
+    {
+      label: 'no default version: nothing recorded',
+      defaultVersion: undefined,
+      version: undefined,
+      output: { first: '(none)', afterContinueAsNew: '(none)', child: '(none)', pinned: '9' },
+    },
+    {
+      label: "host.json's default: the instance, its continuation and a child without one",
+      defaultVersion: '2',
+      version: undefined,
+      output: { first: '2', afterContinueAsNew: '2', child: '2', pinned: '9' },
+    },
+    {
+      label: 'startNew with a version wins over the default; a child gets the default',
+      defaultVersion: '2',
+      version: '1',
+      output: { first: '1', afterContinueAsNew: '1', child: '2', pinned: '9' },
+    },
+  ])('$label', async ({ defaultVersion, version, output }) => {
+    const { engine } = newEngine(STORE_KINDS[0]!);
+    engine.defaultVersion = defaultVersion;
+    await engine.startNew('versioned', { instanceId: 'v', ...(version ? { version } : {}) });
+    await engine.advanceBy(MINUTE);
+    expect(engine.getStatus('v')?.output).toEqual(output);
+  });
+});

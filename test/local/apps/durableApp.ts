@@ -230,3 +230,28 @@ df.app.orchestration('batcher', function* (context) {
   }
   return next;
 });
+
+/**
+ * Reports the versions it sees: its own after one continueAsNew, and those of two children, one
+ * started without a version and one with "9".
+ */
+df.app.orchestration('versioned', function* (context) {
+  const before = context.df.getInput<string | null>();
+  if (before === null || before === undefined) {
+    context.df.continueAsNew(context.df.version ?? '(none)');
+    return undefined;
+  }
+  const child: unknown = yield context.df.callSubOrchestrator('versionOfMine');
+  const pinned: unknown = yield context.df.callSubOrchestrator(
+    'versionOfMine',
+    undefined,
+    undefined,
+    '9',
+  );
+  return { first: before, afterContinueAsNew: context.df.version ?? '(none)', child, pinned };
+});
+
+df.app.orchestration('versionOfMine', function* (context) {
+  yield context.df.createTimer(new Date(context.df.currentUtcDateTime.getTime() + 1000));
+  return context.df.version ?? '(none)';
+});

@@ -1,0 +1,37 @@
+/**
+ * What `npm start` prints about the controllers: each new decision as a line, and why the pools
+ * start empty. Apart from start.ts, which runs when it is loaded, so the text can be tested.
+ */
+import path from 'node:path';
+import type { StatusDecision } from '../shared/controller/status';
+
+const hhmmss = (iso: string) => iso.slice(11, 19);
+
+/**
+ * One decision as a console line: `10:04:45 orders   desired 5 (+4): backlog 1480 …`; one made
+ * before this start (a status carried over) is marked as history, never shown as new.
+ */
+export function decisionLine(pool: string, d: StatusDecision, startedAt: string): string {
+  const acts = [d.creates ? `+${d.creates}` : '', d.deletes ? `-${d.deletes}` : '']
+    .filter(Boolean)
+    .join(' ');
+  const history = d.at < startedAt ? ' (history: before this start)' : '';
+  return `${hhmmss(d.at)} ${pool.padEnd(8)} desired ${d.desired}${acts ? ` (${acts})` : ''} [${d.trigger}]${history}: ${d.reason}`;
+}
+
+/**
+ * Why the pools start empty: the emulator keeps nothing between runs, so neither do the
+ * controllers; the note says so, and whether an earlier start's controller history was removed.
+ */
+export function cleanStartNote(cleared: boolean, stateDir: string): string {
+  const dir = path.relative(process.cwd(), stateDir) || '.';
+  return [
+    `Each start is clean: the emulated Azure and the controllers start empty (keys and timer schedules carry over in ${dir}/).`,
+    ...(cleared
+      ? [
+          `The controllers' history from an earlier start was removed from ${dir}/: it described groups this emulator does not have.`,
+        ]
+      : []),
+    '',
+  ].join('\n');
+}
