@@ -10,7 +10,7 @@ import { createCredential } from './credentials';
 import type { AzureRetryOptions, AzureTlsOptions } from './pipeline';
 import type { AzurePorts } from './ports';
 import { createQueueMetrics } from './queueMetrics';
-import { ArmReadBudget, readBudgetPolicy } from './readBudget';
+import { ArmReadBudget, ArmWriteHolds, readBudgetPolicy, writeHoldPolicy } from './readBudget';
 import { createTrafficRouter } from './trafficRouter';
 
 /** What may replace the defaults: a credential (emulator, tests) and the transport (tests). */
@@ -51,13 +51,16 @@ export function createAzurePorts(
     ...(overrides.httpClient ? { httpClient: overrides.httpClient } : {}),
     ...(overrides.tls ? { tls: overrides.tls } : {}),
   };
-  // One read budget for both ARM ports: ARM counts a subscription's reads together.
-  const readBudget = new ArmReadBudget(overrides.now ?? Date.now);
+  // One read budget and one set of write holds for both ARM ports: ARM counts a subscription's
+  // requests together.
+  const now = overrides.now ?? Date.now;
+  const readBudget = new ArmReadBudget(now);
   const arm = {
     credential,
     armEndpoint: settings.armEndpoint,
     retry,
     readBudget: readBudgetPolicy(readBudget),
+    writeHolds: writeHoldPolicy(new ArmWriteHolds(now), now, retry.maxRetryDelayInMs),
     ...transport,
   };
   return {

@@ -45,6 +45,8 @@ export interface AzureClientOptions {
    * not sent again inside the call: the budget holds the subscription's reads for Retry-After.
    */
   readonly readBudget?: PipelinePolicy;
+  /** The app's holds on ARM writes and deletes (readBudget.ts), shared like the read budget. */
+  readonly writeHolds?: PipelinePolicy;
 }
 
 /** TLS settings the adapters pass to the SDK pipeline (its `tlsOptions`). */
@@ -218,6 +220,8 @@ export function armClientsBySubscription<C extends { pipeline: Pipeline }>(
       const budget = options.readBudget;
       useSurgeRetry(client.pipeline, options.retry, { retryThrottledReads: budget === undefined });
       if (budget) client.pipeline.addPolicy(budget, { afterPhase: 'Retry' });
+      if (options.writeHolds)
+        client.pipeline.addPolicy(options.writeHolds, { afterPhase: 'Retry' });
       clients.set(subscriptionId, client);
     }
     return client;

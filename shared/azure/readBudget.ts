@@ -1,8 +1,10 @@
 /**
- * The app instance's ARM read budget: one ReadBudget (shared/policy/readTurns.ts) per subscription,
- * fed by a pipeline policy on every ARM client, so the container-group and Traffic Manager clients
- * of all pools share it. The policy holds back reads while ARM's Retry-After runs; observePool
- * asks it for a turn before it looks at a pool.
+ * The app instance's ARM budgets, fed by pipeline policies on every ARM client, so the
+ * container-group and Traffic Manager clients of all pools share them:
+ * - reads: one ReadBudget (shared/policy/readTurns.ts) per subscription; the policy holds back
+ *   reads while ARM's Retry-After runs, and observePool asks it for a turn before it looks;
+ * - writes and deletes: when ARM throttles a subscription's writes (or deletes), the others wait
+ *   for the same Retry-After instead of each meeting their own 429.
  */
 import { RestError } from '@azure/core-rest-pipeline';
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
@@ -119,3 +121,75 @@ export function readBudgetPolicy(budget: ArmReadBudget): PipelinePolicy {
     },
   };
 }
+
+/** The code of a write refused locally while ARM's Retry-After for the subscription's writes runs. */
+export const WRITES_HELD_CODE = 'SurgeWritesHeld';
+
+/**
+ * ARM's own throttling of a subscription's requests ("Number of 'write' requests for subscription
+ * '…' actor '…' exceeded", or the older SubscriptionRequestsThrottled). ACI's create-rate refusals
+ * are 429s too, but per region: they must not hold the subscription's other writes.
+ */
+const SUBSCRIPTION_THROTTLED = /requests for subscription|SubscriptionRequestsThrottled/i;
+
+/** Writes (PUT, PATCH, POST) and deletes ARM throttled, held per subscription until Retry-After. */
+export class ArmWriteHolds {
+  readonly #until = new Map<string, number>();
+
+  constructor(private readonly now: () => number) {}
+
+  /** Until when writes of this kind to the subscription are held (ms), if they are now. */
+  heldUntil(subscriptionId: string, kind: 'write' | 'delete'): number | undefined {
+    const until = this.#until.get(`${subscriptionId.toLowerCase()}|${kind}`) ?? 0;
+    return until > this.now() ? until : undefined;
+  }
+
+  /** A 429 in which ARM throttles the subscription's writes holds the others for Retry-After. */
+  record(subscriptionId: string, kind: 'write' | 'delete', response: PipelineResponse): void {
+    if (response.status !== 429 || !SUBSCRIPTION_THROTTLED.test(response.bodyAsText ?? '')) return;
+    const wait = retryAfterMs(response.headers) ?? DEFAULT_RETRY_AFTER_MS;
+    const key = `${subscriptionId.toLowerCase()}|${kind}`;
+    this.#until.set(key, Math.max(this.#until.get(key) ?? 0, this.now() + wait));
+  }
+}
+
+/**
+ * The pipeline policy for writes and deletes: runs once per attempt. While ARM holds the
+ * subscription's writes of that kind, a write waits for the hold to end when that is no longer
+ * than `maxWaitMs` (Surge's longest wait inside a call), else throws a 429 RestError (code
+ * SurgeWritesHeld) without sending; then it sends and records the answer.
+ */
+export function writeHoldPolicy(
+  holds: ArmWriteHolds,
+  now: () => number,
+  maxWaitMs: number,
+): PipelinePolicy {
+  return {
+    name: WRITE_HOLD_POLICY,
+    async sendRequest(request: PipelineRequest, next) {
+      const kind = request.method === 'DELETE' ? 'delete' : 'write';
+      const subscription =
+        request.method === 'GET' || request.method === 'HEAD'
+          ? undefined
+          : subscriptionOf(request.url);
+      if (subscription === undefined) return next(request);
+      const held = holds.heldUntil(subscription, kind);
+      if (held !== undefined) {
+        const wait = held - now();
+        if (wait > maxWaitMs) {
+          throw new RestError(
+            `ARM throttled ${kind}s of subscription ${subscription}: none is sent before ${new Date(held).toISOString()} (its Retry-After)`,
+            { code: WRITES_HELD_CODE, statusCode: 429, request },
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      const response = await next(request);
+      holds.record(subscription, kind, response);
+      return response;
+    },
+  };
+}
+
+/** What the write policy is called in the pipeline. */
+export const WRITE_HOLD_POLICY = 'surgeArmWriteHolds';

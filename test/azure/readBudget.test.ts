@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAzurePorts } from '../../shared/azure/index';
 import { readSettings } from '../../shared/config/settings';
-import { READS_HELD_CODE, subscriptionOf } from '../../shared/azure/readBudget';
+import { READS_HELD_CODE, WRITES_HELD_CODE, subscriptionOf } from '../../shared/azure/readBudget';
 import { toFailure } from '../../shared/azure/errors';
 import { FakeHttpClient, armError, json, testCredential } from './fakeHttp';
 
@@ -83,6 +83,107 @@ describe('the ARM read budget, on the real SDK pipeline', () => {
       turn: { go: false, at: T + 2000 },
       // One throttled read, not one per retry; nothing sent while held; writes are not held.
       sent: ['GET s1', 'GET s2', 'DELETE s1', 'GET s1'],
+    });
+  });
+});
+
+describe('the ARM write holds, on the real SDK pipeline', () => {
+  it("hold a subscription's deletes for ARM's Retry-After, but not for ACI's per-region rate limit", async () => {
+    let now = T;
+    const answered = new Map<string, number>();
+    const http = new FakeHttpClient((request) => {
+      const sub = subscriptionOf(request.url) ?? '';
+      const n = answered.get(`${request.method} ${sub}`) ?? 0;
+      answered.set(`${request.method} ${sub}`, n + 1);
+      if (request.method === 'DELETE' && n === 0 && sub === 's1') {
+        return armError(
+          429,
+          'TooManyRequests',
+          "Number of 'delete' requests for subscription 's1' actor 'principal-1' exceeded.",
+          { 'Retry-After': '2' },
+        );
+      }
+      if (request.method === 'DELETE' && n === 0 && sub === 's3') {
+        return armError(
+          429,
+          'TooManyRequests',
+          "The delete rate limit of 100 container groups per 5 minutes for subscription 's3' in region 'westeurope' was exceeded.",
+          { 'Retry-After': '240' },
+        );
+      }
+      return request.method === 'DELETE'
+        ? { status: 204, headers: {}, body: '' }
+        : json(200, { value: [] });
+    });
+    const ports = createAzurePorts(
+      readSettings({ SURGE_AZURE_RETRY_DELAY_MS: '1', SURGE_AZURE_MAX_RETRY_DELAY_MS: '1' }),
+      { credential: testCredential, httpClient: http, now: () => now },
+    );
+    const del = async (subscriptionId: string) => {
+      try {
+        await ports.containerGroups.beginDelete({ subscriptionId, resourceGroup: 'rg', name: 'g' });
+        return 'ok';
+      } catch (e) {
+        return toFailure(e).code;
+      }
+    };
+    const seen = [`s1 ${await del('s1')}`];
+    now += 1000;
+    seen.push(`s1 after 1 s ${await del('s1')}`, `s2 ${await del('s2')}`);
+    seen.push(`read s1 ${(await ports.containerGroups.list('s1', 'rg')).length} groups`);
+    seen.push(`s3 ${await del('s3')}`, `s3 again ${await del('s3')}`);
+    now += 1000;
+    seen.push(`s1 after 2 s ${await del('s1')}`);
+    expect({
+      seen,
+      sent: http.requests.map((r) => `${r.method} ${subscriptionOf(r.url)}`),
+    }).toEqual({
+      seen: [
+        's1 TooManyRequests',
+        `s1 after 1 s ${WRITES_HELD_CODE}`,
+        's2 ok',
+        'read s1 0 groups',
+        's3 TooManyRequests',
+        's3 again ok',
+        's1 after 2 s ok',
+      ],
+      sent: ['DELETE s1', 'DELETE s2', 'GET s1', 'DELETE s3', 'DELETE s3', 'DELETE s1'],
+    });
+  });
+
+  it('makes a write wait out a short hold instead of failing it', async () => {
+    let first = true;
+    const http = new FakeHttpClient(() => {
+      if (first) {
+        first = false;
+        return armError(
+          429,
+          'TooManyRequests',
+          "Number of 'delete' requests for subscription 's1' actor 'principal-1' exceeded.",
+          { 'retry-after-ms': '50' },
+        );
+      }
+      return { status: 204, headers: {}, body: '' };
+    });
+    const ports = createAzurePorts(readSettings({ SURGE_AZURE_MAX_RETRIES: '0' }), {
+      credential: testCredential,
+      httpClient: http,
+    });
+    const ref = { subscriptionId: 's1', resourceGroup: 'rg', name: 'g' };
+    const firstOutcome = await ports.containerGroups.beginDelete(ref).then(
+      () => 'ok',
+      (e: unknown) => toFailure(e).code,
+    );
+    const started = Date.now();
+    await ports.containerGroups.beginDelete(ref);
+    expect({
+      firstOutcome,
+      waited: Date.now() - started >= 30,
+      sent: http.requests.length,
+    }).toEqual({
+      firstOutcome: 'TooManyRequests',
+      waited: true,
+      sent: 2,
     });
   });
 });
