@@ -134,7 +134,7 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
     }
     context.df.setCustomStatus(publishedStatus(state, now()));
   }
-  return endExecution(context, state, now());
+  return endExecution(context, input, state, now());
 };
 
 /**
@@ -143,12 +143,14 @@ export const poolController: OrchestrationHandler = function* (context: Orchestr
  */
 function endExecution(
   context: OrchestrationContext,
+  input: ControllerInput,
   state: ControllerState,
   now: number,
 ): Handover | undefined {
-  const handover = handoverOf(context.df.version, state);
+  const handover = handoverOf(context.df.version, state, input.handover);
   if (handover === undefined) {
-    context.df.continueAsNew({ pool: state.pool, state } satisfies ControllerInput);
+    const carried = input.handover ? { handover: input.handover } : {};
+    context.df.continueAsNew({ pool: state.pool, state, ...carried } satisfies ControllerInput);
     return undefined;
   }
   context.df.setCustomStatus({

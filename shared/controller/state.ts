@@ -242,6 +242,14 @@ export interface ControllerInput {
   readonly pool: string;
   /** The state carried over; `unknown` because an earlier Surge may have written another shape. */
   readonly state?: unknown;
+  /** The handover this instance was started from, kept through continueAsNew (upgrade.ts). */
+  readonly handover?: HandedOver;
+}
+
+/** The handover an instance was started from, as its input carries it (ControllerInput.handover). */
+export interface HandedOver {
+  /** The version of the instance that handed over ('' when it recorded none). */
+  readonly from: string;
 }
 
 /** Appends to a bounded list, dropping the oldest. */

@@ -12,7 +12,7 @@
  * pool's controller again, at the version of the code now deployed, from that state
  * (shared/durable/controllers.ts). A pool is without a controller for at most about a minute.
  */
-import type { ControllerState } from './state';
+import type { ControllerState, HandedOver } from './state';
 
 /**
  * The controller orchestration's version in this code. host.json's
@@ -34,24 +34,29 @@ export interface Handover {
 
 /**
  * The handover of a controller whose instance runs another version than this code, at the end of
- * an execution; undefined when the versions match and it continues as new.
+ * an execution; undefined when the versions match and it continues as new. Also undefined when
+ * the instance was itself started by a handover from the very version it runs: the runtime did
+ * not record the new version (an extension without orchestration versioning), and handing over
+ * again would only repeat, one gap per execution.
  */
 export function handoverOf(
   version: string | undefined,
   state: ControllerState,
+  startedBy?: HandedOver,
 ): Handover | undefined {
-  if (version === CONTROLLER_VERSION) return undefined;
-  return { ended: 'upgrade', pool: state.pool, from: version ?? '', to: CONTROLLER_VERSION, state };
+  const from = version ?? '';
+  if (version === CONTROLLER_VERSION || startedBy?.from === from) return undefined;
+  return { ended: 'upgrade', pool: state.pool, from, to: CONTROLLER_VERSION, state };
 }
 
 /**
- * The state a controller that ended with a handover left for its successor; undefined for any
- * other ending (a pool no longer configured, a failure), whose successor starts afresh.
+ * What a controller that ended with a handover left for its successor: its state, and the version
+ * it ran. Undefined for any other ending (a pool no longer configured, a failure), whose successor
+ * starts afresh.
  */
-export function handedOverState(output: unknown): unknown {
+export function handedOver(output: unknown): { state: object; handover: HandedOver } | undefined {
   if (typeof output !== 'object' || output === null) return undefined;
   const o = output as Partial<Handover>;
-  return o.ended === 'upgrade' && typeof o.state === 'object' && o.state !== null
-    ? o.state
-    : undefined;
+  if (o.ended !== 'upgrade' || typeof o.state !== 'object' || o.state === null) return undefined;
+  return { state: o.state, handover: { from: typeof o.from === 'string' ? o.from : '' } };
 }

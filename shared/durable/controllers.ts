@@ -1,4 +1,4 @@
-import { handedOverState } from '../controller/upgrade';
+import { handedOver } from '../controller/upgrade';
 import type { DurableClient } from 'durable-functions';
 import type { ControllerSignal } from '../controller/signal';
 import { CONTROLLER_ORCHESTRATION, SIGNAL_EVENT, controllerInstanceId } from '../controller/signal';
@@ -75,8 +75,8 @@ export function durableControllers(
     const current = await describe(pool);
     if (current && ALIVE.has(current.runtimeStatus)) return 'running';
     // A controller that handed over to a new version of Surge left its state for this one.
-    const state = handedOverState(current?.output);
-    const input: ControllerInput = state === undefined ? { pool } : { pool, state };
+    const left = handedOver(current?.output);
+    const input: ControllerInput = left === undefined ? { pool } : { pool, ...left };
     await client.startNew(CONTROLLER_ORCHESTRATION, {
       instanceId: controllerInstanceId(pool),
       input,

@@ -1,3 +1,4 @@
+import type { ControllerInput } from '../../shared/controller/state';
 import { CONTROLLER_VERSION } from '../../shared/controller/upgrade';
 import type { PoolSpecInput } from '../../shared/config/poolSpec';
 import { readSettings } from '../../shared/config/settings';
@@ -66,12 +67,9 @@ export class Harness {
     });
   }
 
-  async start(): Promise<void> {
+  async start(input: ControllerInput = { pool: 'orders' }): Promise<void> {
     await import('../../functions/index');
-    await this.engine.startNew(CONTROLLER_ORCHESTRATION, {
-      instanceId: ID,
-      input: { pool: 'orders' },
-    });
+    await this.engine.startNew(CONTROLLER_ORCHESTRATION, { instanceId: ID, input });
     await this.engine.runUntilIdle();
   }
 

@@ -122,6 +122,29 @@ describe('pool controller, through the durable-functions replay code', () => {
     expect(sizes).toEqual([3, 2, 1, 0]); // 5 → 3 → 2 → 1 → 0: at most half (at least one) per tick
   });
 
+  it.each([
+    {
+      label: 'an instance of an older version hands over at the end of its execution',
+      input: { pool: 'orders' },
+      runtime: 'Completed',
+    },
+    {
+      // The runtime records no versions: handing over again would repeat at every execution.
+      label: 'a successor the runtime gave no version continues as new, across executions',
+      input: { pool: 'orders', handover: { from: '' } },
+      runtime: 'Running',
+    },
+  ])('$label', async ({ input, runtime }) => {
+    harness = new Harness({ scaling: { mode: 'drain', learn: false } });
+    harness.engine.defaultVersion = undefined; // instances record no version
+    await harness.start(input);
+    // Over two executions of five iterations each (a completed instance takes no more signals).
+    for (let i = 0; i < 12 && harness.engine.getStatus(ID)?.runtimeStatus === 'Running'; i++) {
+      await harness.depth(i);
+    }
+    expect(harness.engine.getStatus(ID)?.runtimeStatus).toBe(runtime);
+  });
+
   it('keeps a scale-in tick that met throttled ARM reads for the pool turn, and shrinks then', async () => {
     harness = new Harness({
       scaling: {

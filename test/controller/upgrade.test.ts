@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { initialState } from '../../shared/controller/state';
-import { CONTROLLER_VERSION, handedOverState, handoverOf } from '../../shared/controller/upgrade';
+import { CONTROLLER_VERSION, handedOver, handoverOf } from '../../shared/controller/upgrade';
 
 const state = initialState('orders');
 
@@ -17,10 +17,23 @@ describe('upgrades of Surge under running controllers', () => {
     { label: 'this version: continues as new', version: CONTROLLER_VERSION, hands: false },
     { label: 'started before versions were recorded: hands over', version: undefined, hands: true },
     { label: 'an older version: hands over', version: '1', hands: true },
-  ])('$label', ({ version, hands }) => {
-    const handover = handoverOf(version, state);
-    expect(handover === undefined ? undefined : handedOverState(handover)).toEqual(
-      hands ? state : undefined,
+    {
+      // The runtime records no versions (an extension without versioning): no handover loop.
+      label: 'started by a handover from the version it still runs: continues as new',
+      version: undefined,
+      startedBy: { from: '' },
+      hands: false,
+    },
+    {
+      label: 'started by a handover, now an older version again: hands over',
+      version: '1',
+      startedBy: { from: '' },
+      hands: true,
+    },
+  ])('$label', ({ version, startedBy, hands }) => {
+    const handover = handoverOf(version, state, startedBy);
+    expect(handover === undefined ? undefined : handedOver(handover)).toEqual(
+      hands ? { state, handover: { from: version ?? '' } } : undefined,
     );
   });
 
@@ -29,6 +42,6 @@ describe('upgrades of Surge under running controllers', () => {
     { label: 'another ending', output: { ended: 'pool no longer configured', pool: 'orders' } },
     { label: 'a handover without state', output: { ended: 'upgrade', pool: 'orders' } },
   ])('leaves no state to carry from $label', ({ output }) => {
-    expect(handedOverState(output)).toBeUndefined();
+    expect(handedOver(output)).toBeUndefined();
   });
 });

@@ -89,8 +89,8 @@ describe('durableControllers', () => {
   it.each([
     {
       label: 'a controller that handed over to a new version: its successor gets its state',
-      output: handoverOf('', { ...initialState('c'), pool: 'c' }),
-      input: { pool: 'c', state: initialState('c') },
+      output: handoverOf(undefined, { ...initialState('c'), pool: 'c' }),
+      input: { pool: 'c', state: initialState('c'), handover: { from: '' } },
     },
     {
       label: 'a controller that ended otherwise: its successor starts afresh',
