@@ -236,21 +236,15 @@ export interface ClientApiOptions {
   readonly pageSize?: number;
   /**
    * The key the `/runtime/webhooks/durabletask/…` routes require, as the real host does: given the
-   * key the request presents (`x-functions-key`, else `code`), the reason it is refused (401), or
-   * undefined when it opens. Without it the routes are open (a bare engine in tests).
+   * request's headers and query (where its key is), the reason it is refused (401), or undefined
+   * when it opens. Without it the routes are open (a bare engine in tests).
    */
-  readonly webhookKey?: (presented: string | undefined) => string | undefined;
+  readonly webhookKey?: (
+    headers: IncomingMessage['headers'],
+    query: URLSearchParams,
+  ) => string | undefined;
   /** The system key the management links handed out carry (with `webhookKey`). */
   readonly systemKey?: string;
-}
-
-/** The key a request presents: the `x-functions-key` header, else the `code` query parameter. */
-function presented(req: IncomingMessage, query: URLSearchParams): string | undefined {
-  const header = req.headers['x-functions-key'];
-  const value = Array.isArray(header) ? header[0] : header;
-  if (value !== undefined && value.length > 0) return value;
-  const code = query.get('code');
-  return code !== null && code.length > 0 ? code : undefined;
 }
 
 /**
@@ -262,6 +256,28 @@ function fromLoopback(req: IncomingMessage): boolean {
   const address = (req.socket as { remoteAddress?: string } | undefined)?.remoteAddress;
   if (address === undefined) return req.socket === undefined;
   return /^(127\.|::1$|::ffff:127\.)/.test(address);
+}
+
+/**
+ * Why a request may not use the API: an RPC route from another machine (403), or a webhook route
+ * without the key `webhookKey` asks for (401); undefined when it may.
+ */
+function accessRefusal(
+  req: IncomingMessage,
+  query: URLSearchParams,
+  rpc: boolean,
+  options: ClientApiOptions,
+): { status: number; message: string } | undefined {
+  if (rpc) {
+    return fromLoopback(req)
+      ? undefined
+      : {
+          status: 403,
+          message: `${RPC_PREFIX} serves this machine only, as the Durable extension's local listener does; use ${WEBHOOK_PREFIX} with the system key`,
+        };
+  }
+  const message = options.webhookKey?.(req.headers, query);
+  return message === undefined ? undefined : { status: 401, message };
 }
 
 /** A handler for the Durable API routes of `engine`, to mount in any node:http server. */
@@ -276,14 +292,9 @@ export function createClientApiHandler(
     const rpc = segmentsOf(url.pathname, RPC_PREFIX);
     const segments = rpc ?? segmentsOf(url.pathname, WEBHOOK_PREFIX);
     if (segments === undefined) return false;
-    const refused =
-      rpc !== undefined
-        ? fromLoopback(req)
-          ? undefined
-          : `${RPC_PREFIX} serves this machine only, as the Durable extension's local listener does; use ${WEBHOOK_PREFIX} with the system key`
-        : options.webhookKey?.(presented(req, url.searchParams));
+    const refused = accessRefusal(req, url.searchParams, rpc !== undefined, options);
     if (refused !== undefined) {
-      send(res, rpc !== undefined ? 403 : 401, { message: refused });
+      send(res, refused.status, { message: refused.message });
       return true;
     }
     const origin = `http://${req.headers.host ?? new URL(publicOrigin()).host}`;

@@ -3,7 +3,7 @@
  * relative to the function app directory, is a path or a glob (`dist/functions/*.js`), and every
  * file it matches is loaded, in order. No match stops the start with the worker's own words.
  */
-import { readFile } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { glob, isDynamicPattern } from 'tinyglobby';
 
@@ -61,9 +61,10 @@ async function mainOf(appDir: string): Promise<string> {
   return main;
 }
 
+/** The file, if it exists (without reading it). */
 async function exists(file: string): Promise<string[]> {
   try {
-    await readFile(file);
+    await access(file);
     return [file];
   } catch {
     return [];

@@ -32,7 +32,7 @@ import type { CorsOptions } from './httpIo';
 import { sendProblem } from './httpIo';
 import { errorMessage } from './invoke';
 import type { HostKeys } from './keys';
-import { DURABLE_SYSTEM_KEY, durableApiRefusal } from './keys';
+import { DURABLE_SYSTEM_KEY, durableApiRefusal, presentedKey } from './keys';
 import type { HostLog } from './log';
 import { quietHostLog } from './log';
 import type { HttpRoute } from './routes';
@@ -159,7 +159,8 @@ function frontEnd(
     ...(engine
       ? {
           durable: createClientApiHandler(engine, origin, {
-            webhookKey: (presented) => durableApiRefusal(options.keys, presented),
+            webhookKey: (headers, query) =>
+              durableApiRefusal(options.keys, presentedKey(headers, query)),
             ...(systemKey !== undefined ? { systemKey } : {}),
           }),
         }

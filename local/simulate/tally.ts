@@ -152,8 +152,8 @@ function readStatus(track: PoolTrack, engine: DurableEngine): void {
 function readLook(track: PoolTrack, observedAt: string | null | undefined): void {
   if (!observedAt) return;
   const at = Date.parse(observedAt);
-  if (track.lastLookAt !== null && at > track.lastLookAt) {
-    track.maxLookGapMs = Math.max(track.maxLookGapMs ?? 0, at - track.lastLookAt);
-  }
-  if (track.lastLookAt === null || at > track.lastLookAt) track.lastLookAt = at;
+  const last = track.lastLookAt;
+  if (last !== null && at <= last) return;
+  if (last !== null) track.maxLookGapMs = Math.max(track.maxLookGapMs ?? 0, at - last);
+  track.lastLookAt = at;
 }

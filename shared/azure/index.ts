@@ -60,7 +60,7 @@ export function createAzurePorts(
     armEndpoint: settings.armEndpoint,
     retry,
     readBudget: readBudgetPolicy(readBudget),
-    writeHolds: writeHoldPolicy(new ArmWriteHolds(now), now, retry.maxRetryDelayInMs),
+    writeHolds: writeHoldPolicy(new ArmWriteHolds(now), retry.maxRetryDelayInMs),
     ...transport,
   };
   return {

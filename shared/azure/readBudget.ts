@@ -14,7 +14,7 @@ import { retryAfterMs } from './pipeline';
 import type { ReadTurns } from './ports';
 
 /** What the policy is called in the pipeline. */
-export const READ_BUDGET_POLICY = 'surgeArmReadBudget';
+const READ_BUDGET_POLICY = 'surgeArmReadBudget';
 
 /** The code of a read refused locally while ARM's Retry-After runs. */
 export const READS_HELD_CODE = 'SurgeReadsHeld';
@@ -69,11 +69,6 @@ export class ArmReadBudget implements ReadTurns {
       if (remaining !== undefined) budget = answered(budget, remaining);
     }
     this.#budgets.set(key, budget);
-  }
-
-  /** Every subscription's budget, as plain data (for tests and diagnostics). */
-  snapshot(): Readonly<Record<string, ReadBudget>> {
-    return Object.fromEntries(this.#budgets);
   }
 
   #of(key: string): ReadBudget {
@@ -138,10 +133,14 @@ export class ArmWriteHolds {
 
   constructor(private readonly now: () => number) {}
 
-  /** Until when writes of this kind to the subscription are held (ms), if they are now. */
-  heldUntil(subscriptionId: string, kind: 'write' | 'delete'): number | undefined {
+  /** Until when writes of this kind to the subscription are held, and how long that is from now (ms). */
+  held(
+    subscriptionId: string,
+    kind: 'write' | 'delete',
+  ): { until: number; waitMs: number } | undefined {
     const until = this.#until.get(`${subscriptionId.toLowerCase()}|${kind}`) ?? 0;
-    return until > this.now() ? until : undefined;
+    const waitMs = until - this.now();
+    return waitMs > 0 ? { until, waitMs } : undefined;
   }
 
   /** A 429 in which ARM throttles the subscription's writes holds the others for Retry-After. */
@@ -159,11 +158,7 @@ export class ArmWriteHolds {
  * than `maxWaitMs` (Surge's longest wait inside a call), else throws a 429 RestError (code
  * SurgeWritesHeld) without sending; then it sends and records the answer.
  */
-export function writeHoldPolicy(
-  holds: ArmWriteHolds,
-  now: () => number,
-  maxWaitMs: number,
-): PipelinePolicy {
+export function writeHoldPolicy(holds: ArmWriteHolds, maxWaitMs: number): PipelinePolicy {
   return {
     name: WRITE_HOLD_POLICY,
     async sendRequest(request: PipelineRequest, next) {
@@ -173,16 +168,15 @@ export function writeHoldPolicy(
           ? undefined
           : subscriptionOf(request.url);
       if (subscription === undefined) return next(request);
-      const held = holds.heldUntil(subscription, kind);
+      const held = holds.held(subscription, kind);
       if (held !== undefined) {
-        const wait = held - now();
-        if (wait > maxWaitMs) {
+        if (held.waitMs > maxWaitMs) {
           throw new RestError(
-            `ARM throttled ${kind}s of subscription ${subscription}: none is sent before ${new Date(held).toISOString()} (its Retry-After)`,
+            `ARM throttled ${kind}s of subscription ${subscription}: none is sent before ${new Date(held.until).toISOString()} (its Retry-After)`,
             { code: WRITES_HELD_CODE, statusCode: 429, request },
           );
         }
-        await new Promise((resolve) => setTimeout(resolve, wait));
+        await new Promise((resolve) => setTimeout(resolve, held.waitMs));
       }
       const response = await next(request);
       holds.record(subscription, kind, response);
@@ -192,4 +186,4 @@ export function writeHoldPolicy(
 }
 
 /** What the write policy is called in the pipeline. */
-export const WRITE_HOLD_POLICY = 'surgeArmWriteHolds';
+const WRITE_HOLD_POLICY = 'surgeArmWriteHolds';

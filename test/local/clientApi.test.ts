@@ -338,7 +338,8 @@ describe('who reaches the client API', () => {
   async function ask(path: string, remoteAddress: string, headers: Record<string, string> = {}) {
     const engine = new DurableEngine({ registry, clock: new VirtualClock(T0) });
     const handle = createClientApiHandler(engine, () => 'http://127.0.0.1:7071', {
-      webhookKey: (key) => (key === 'system-key-0123456789' ? undefined : 'needs the system key'),
+      webhookKey: (_headers, query) =>
+        query.get('code') === 'system-key-0123456789' ? undefined : 'needs the system key',
       systemKey: 'system-key-0123456789',
     });
     const req = Object.assign(Readable.from([]), {
