@@ -26,3 +26,4 @@ import './scalePool';
 import './clearPoolOverride';
 import './pausePool';
 import './resumePool';
+import './poolTelemetry';

@@ -37,7 +37,8 @@ import type { PoolsSource } from './poolsSource';
 import { poolsSource } from './poolsSource';
 import type { Stack } from './stack';
 import { clearEarlierHistory, emulatorOf, startStack } from './stack';
-import { cleanStartNote, decisionLine } from './startNotes';
+import { cleanStartNote, decisionLine, telemetryNote } from './startNotes';
+import { startLocalTelemetry } from './telemetry';
 
 /** The repository root: this file runs from dist/local/. */
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -182,6 +183,11 @@ async function main(): Promise<void> {
   installFunctionsCore().logSink = appLog(options.verbose);
   const cleared = await clearEarlierHistory(options.stateDir);
   const startedAt = new Date().toISOString();
+  // Before the app starts, so its first telemetry sample finds the exporters.
+  const telemetry = startLocalTelemetry(
+    process.env.SURGE_TELEMETRY_EXPORTER?.trim() ?? '',
+    process.env,
+  );
   const stack = await startStack({
     clock: new SystemClock(),
     stateDir: options.stateDir,
@@ -209,7 +215,11 @@ async function main(): Promise<void> {
       try {
         await dashboard?.close();
       } finally {
-        await stack.close();
+        try {
+          await stack.close();
+        } finally {
+          await telemetry?.shutdown();
+        }
       }
     })());
   try {
@@ -235,6 +245,7 @@ async function main(): Promise<void> {
     sampler.start();
     console.log(banner(stack, dashboard, options, emulatorConfig, randomDigest()));
     console.log(cleanStartNote(cleared, options.stateDir));
+    console.log(telemetryNote(process.env));
   } catch (error) {
     await stop();
     throw error;

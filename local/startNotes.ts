@@ -35,3 +35,17 @@ export function cleanStartNote(cleared: boolean, stateDir: string): string {
     '',
   ].join('\n');
 }
+
+/**
+ * Where the pools' metrics and decision spans go, as SURGE_TELEMETRY_EXPORTER chose, and how to
+ * choose otherwise. Example: `Telemetry: OTLP/HTTP to http://localhost:4318 (metrics every 15 s)`.
+ */
+export function telemetryNote(env: Readonly<Record<string, string | undefined>>): string {
+  const target = env.SURGE_TELEMETRY_EXPORTER?.trim();
+  if (target === 'console') return 'Telemetry: metrics and decision spans to this console.\n';
+  if (target === 'otlp') {
+    const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || 'http://localhost:4318';
+    return `Telemetry: OTLP/HTTP to ${endpoint} (metrics and decision spans).\n`;
+  }
+  return 'Telemetry: off. SURGE_TELEMETRY_EXPORTER=console or =otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) turns it on.\n';
+}

@@ -10,6 +10,7 @@ import type { Settings } from './config/settings';
 import { readSettings } from './config/settings';
 import type { HealthProber } from './probe';
 import { createHttpProber } from './probe';
+import type { TelemetryMarks } from './telemetry/sample';
 import type { UsageMemory } from './watch/usage';
 import { newUsageMemory } from './watch/usage';
 
@@ -40,7 +41,12 @@ export interface Runtime {
 
 /** Fresh, empty memory for a new app instance. */
 export function newRuntimeMemory(): RuntimeMemory {
-  return { seenAlive: new Map(), lastSignalled: new Map(), usage: newUsageMemory() };
+  return {
+    seenAlive: new Map(),
+    lastSignalled: new Map(),
+    usage: newUsageMemory(),
+    telemetry: { current: {} },
+  };
 }
 
 /** See Runtime.memory. */
@@ -51,6 +57,8 @@ export interface RuntimeMemory {
   readonly lastSignalled: Map<string, DepthReading>;
   /** ACI quota usage per subscription and region, read once a minute for every pool there. */
   readonly usage: UsageMemory;
+  /** What the telemetry samples emitted so far (decisions and refusal counts per pool). */
+  readonly telemetry: { current: TelemetryMarks };
 }
 
 /** Parts a host may bring instead of the defaults. */

@@ -28,7 +28,21 @@ export interface Settings {
   readonly azureRetryDelayMs: number;
   /** Longest retry delay (milliseconds). */
   readonly azureMaxRetryDelayMs: number;
+  /** NCRONTAB schedule of the telemetry sample (poolTelemetry); it runs only when telemetry goes somewhere. */
+  readonly telemetrySchedule: string;
+  /**
+   * Where metrics and decision spans go: Azure Monitor when APPLICATIONINSIGHTS_CONNECTION_STRING
+   * is set, the console or an OTLP endpoint when SURGE_TELEMETRY_EXPORTER asks (the local host),
+   * nowhere otherwise.
+   */
+  readonly telemetry: TelemetryTarget;
 }
+
+/**
+ * Where telemetry goes (see Settings.telemetry). The connection string itself stays in the
+ * environment, read when the exporter starts, so no copy of it sits in the settings object.
+ */
+export type TelemetryTarget = 'off' | 'azureMonitor' | 'console' | 'otlp';
 
 /** Every app setting Surge reads, with its meaning and default; the pools settings included. */
 export const SETTINGS_DOC: readonly { name: string; default: string; meaning: string }[] = [
@@ -93,6 +107,22 @@ export const SETTINGS_DOC: readonly { name: string; default: string; meaning: st
     meaning: 'First retry delay, doubled per retry.',
   },
   { name: 'SURGE_AZURE_MAX_RETRY_DELAY_MS', default: '30000', meaning: 'Longest retry delay.' },
+  {
+    name: 'SURGE_TELEMETRY_SCHEDULE',
+    default: '45 * * * * *',
+    meaning: 'When pool metrics and decision spans are sampled (only when telemetry is on).',
+  },
+  {
+    name: 'SURGE_TELEMETRY_EXPORTER',
+    default: '(none)',
+    meaning:
+      'Local host only: `console` or `otlp` (to OTEL_EXPORTER_OTLP_ENDPOINT) instead of Azure Monitor.',
+  },
+  {
+    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+    default: '(none: nothing is sent)',
+    meaning: 'Application Insights to send metrics and decision spans to (OpenTelemetry).',
+  },
 ];
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -116,7 +146,21 @@ export function readSettings(env: Env): Settings {
     azureMaxRetries: integer(env, 'SURGE_AZURE_MAX_RETRIES', 4, 0, 10),
     azureRetryDelayMs: integer(env, 'SURGE_AZURE_RETRY_DELAY_MS', 1000, 1, 60_000),
     azureMaxRetryDelayMs: integer(env, 'SURGE_AZURE_MAX_RETRY_DELAY_MS', 30_000, 1, 600_000),
+    telemetrySchedule: schedule(env, 'SURGE_TELEMETRY_SCHEDULE', '45 * * * * *'),
+    telemetry: telemetryTarget(env),
   });
+}
+
+/** SURGE_TELEMETRY_EXPORTER wins (a local choice), then the connection string, else off. */
+function telemetryTarget(env: Env): TelemetryTarget {
+  const exporter = nonEmpty(env.SURGE_TELEMETRY_EXPORTER);
+  if (exporter === 'console' || exporter === 'otlp') return exporter;
+  if (exporter !== undefined) {
+    throw new SettingError(
+      `SURGE_TELEMETRY_EXPORTER: "${exporter}" is not one of console, otlp (leave it unset for Azure Monitor)`,
+    );
+  }
+  return nonEmpty(env.APPLICATIONINSIGHTS_CONNECTION_STRING) === undefined ? 'off' : 'azureMonitor';
 }
 
 function nonEmpty(v: string | undefined): string | undefined {

@@ -16,6 +16,12 @@ export function withErrors(log: LogSlice, errors: readonly StatusError[]): LogSl
   return errors.reduce(withError, log);
 }
 
+/** The log after ARM refused a create with a failure of this kind (counted in refusedCreates). */
+export function withRefusedCreate(log: LogSlice, kind: string): LogSlice {
+  const counts = log.refusedCreates ?? {};
+  return { ...log, refusedCreates: { ...counts, [kind]: (counts[kind] ?? 0) + 1 } };
+}
+
 /** What a decision record is made of; `pending` is derived (live − running). */
 export type DecisionFacts = Omit<Decision, 'pending'>;
 

@@ -18,7 +18,7 @@ import type {
 import { planEndpoints } from './endpoints';
 import type { FleetView, Look } from './fleet';
 import { REMOVED_SITE, refusedCreate, sitesOfLive, versionsOf } from './fleet';
-import { withError } from './log';
+import { withError, withRefusedCreate } from './log';
 import { targetShare } from './rollout';
 import type { ScaleOutcome } from './scale';
 import type { PlacementOutcome } from './placement';
@@ -261,13 +261,16 @@ export function recordResults(
     if (!('failure' in result)) return;
     const during = `${action.kind} ${action.input.name}`;
     next = { ...next, log: withError(next.log, { at: now, during, ...result.failure }) };
-    if (action.kind === 'create') next = withRefusedCreate(next, action.input, result.failure, now);
+    if (action.kind === 'create') {
+      next = { ...next, log: withRefusedCreate(next.log, result.failure.kind) };
+      next = afterRefusedCreate(next, action.input, result.failure, now);
+    }
   });
   return next;
 }
 
 /** The state after ARM refused a create (see recordResults). */
-function withRefusedCreate(
+function afterRefusedCreate(
   state: LookedState,
   input: CreateGroupInput,
   failure: AzureFailure,

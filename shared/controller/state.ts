@@ -129,6 +129,12 @@ export interface LogSlice {
   readonly decisions: readonly Decision[];
   /** At most MAX_ERRORS. */
   readonly errors: readonly StatusError[];
+  /**
+   * Creates ARM refused since the controller started, by failure kind (quota, capacity,
+   * throttled, …): a running count, so telemetry counts every refusal even when more than
+   * MAX_ERRORS arrive between two samples. Absent until the first refusal.
+   */
+  readonly refusedCreates?: Readonly<Record<string, number>>;
 }
 
 /** One decision, as the pool status shows it. */

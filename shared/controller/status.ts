@@ -81,6 +81,8 @@ export interface PoolStatus {
   readonly lastDecision: StatusDecision | null;
   readonly recentDecisions: readonly StatusDecision[];
   readonly errors: readonly (Omit<StatusError, 'at'> & { readonly at: string })[];
+  /** Creates ARM refused since the controller started, by failure kind (a running count). */
+  readonly createRefusals: Readonly<Record<string, number>>;
   readonly observedAt: string | null;
 }
 
@@ -144,6 +146,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
     lastDecision: log.lastDecision ? { ...log.lastDecision, at: iso(log.lastDecision.at) } : null,
     recentDecisions: log.decisions.map((x) => ({ ...x, at: iso(x.at) })),
     errors: log.errors.map((e) => ({ ...e, at: iso(e.at) })),
+    createRefusals: log.refusedCreates ?? {},
     observedAt: fleet.observed ? iso(fleet.at) : null,
   };
 }

@@ -92,6 +92,8 @@ describe('pools document', () => {
       azureMaxRetries: 4,
       azureRetryDelayMs: 1000,
       azureMaxRetryDelayMs: 30000,
+      telemetrySchedule: '45 * * * * *',
+      telemetry: 'off',
     });
   });
 
@@ -410,8 +412,42 @@ describe('settings', () => {
       env: { SURGE_AZURE_MAX_RETRIES: 'many' },
       message: 'SURGE_AZURE_MAX_RETRIES: "many" must be a whole number from 0 to 10',
     },
+    {
+      label: 'an exporter the local host does not have',
+      env: { SURGE_TELEMETRY_EXPORTER: 'jaeger' },
+      message:
+        'SURGE_TELEMETRY_EXPORTER: "jaeger" is not one of console, otlp (leave it unset for Azure Monitor)',
+    },
   ])('refuses $label', ({ env, message }) => {
     expect(() => readSettings(env)).toThrow(message);
+  });
+});
+
+describe('where telemetry goes', () => {
+  it.each([
+    { label: 'nowhere by default', env: {}, expected: 'off' },
+    {
+      label: 'Azure Monitor with a connection string',
+      env: {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x;IngestionEndpoint=https://x/',
+      },
+      expected: 'azureMonitor',
+    },
+    {
+      label: 'the local exporter wins over a connection string',
+      env: {
+        APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x',
+        SURGE_TELEMETRY_EXPORTER: 'otlp',
+      },
+      expected: 'otlp',
+    },
+    {
+      label: 'a blank connection string is none',
+      env: { APPLICATIONINSIGHTS_CONNECTION_STRING: ' ' },
+      expected: 'off',
+    },
+  ])('$label', ({ label, env, expected }) => {
+    expect(readSettings(env).telemetry, label).toBe(expected);
   });
 });
 

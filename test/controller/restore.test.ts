@@ -92,11 +92,12 @@ const recorded = (
 
 /**
  * What 0.1 could have decided: the same result without what placement added since (a create's
- * site, the quota a delete frees, the status's sites, the counts by site) and the status's read
- * turn (ARM read turns came later), which 0.1 had no notion of.
+ * site, the quota a delete frees, the status's sites, the counts by site), the status's read
+ * turn (ARM read turns came later) and its running count of refused creates (telemetry came
+ * later), which 0.1 had no notion of.
  */
 function as01(decided: Recorded['decided']): Recorded['decided'] {
-  const { sites: _sites, readTurnAt: _turn, ...status } = decided.status;
+  const { sites: _sites, readTurnAt: _turn, createRefusals: _refusals, ...status } = decided.status;
   const groups = status.groups && (({ bySite: _bySite, ...rest }) => rest)(status.groups);
   const actions = decided.actions.map((a) => {
     const action = a as { kind: string; input: { site?: unknown; frees?: unknown } };

@@ -170,6 +170,7 @@ export function poolStatus(pool: string, fields: Partial<PoolStatus>): PoolStatu
     lastDecision: null,
     recentDecisions: [],
     errors: [],
+    createRefusals: {},
     observedAt: null,
     ...fields,
   };

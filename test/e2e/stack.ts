@@ -46,19 +46,31 @@ export async function stopTestStacks(): Promise<void> {
 
 /**
  * One pool, "orders", of 1-10 groups whose workers drain 5 messages/s each (120 s drain target,
- * 20 s start-up), on queue `orders` of `namespace`; images from `{registry}/worker`.
+ * 20 s start-up), on queue `orders` of `namespace`; images from `{registry}/worker`. `secrets`
+ * become the worker's secure environment, each from an app setting of the same name and value.
  */
 export function startOrdersStack(
   clock: Clock,
   namespace: string,
   registry: string,
+  extra: {
+    settings?: Readonly<Record<string, string>>;
+    secrets?: Readonly<Record<string, string>>;
+  } = {},
 ): Promise<Stack> {
+  const secrets = Object.entries(extra.secrets ?? {});
+  const secureEnvironment = Object.fromEntries(
+    secrets.map(([name]) => [name, { fromSetting: name }]),
+  );
+  const worker = { name: 'worker', image: `${registry}/worker:1.0` };
   return startTestStack(
     clock,
     [
       poolInput('orders', {
         serviceBus: { namespace, queue: 'orders' },
-        group: { containers: [{ name: 'worker', image: `${registry}/worker:1.0` }] },
+        group: {
+          containers: [secrets.length > 0 ? { ...worker, secureEnvironment } : worker],
+        },
         minGroups: 1,
         maxGroups: 10,
         scaling: {
@@ -70,6 +82,7 @@ export function startOrdersStack(
       }),
     ],
     {
+      settings: { ...extra.settings, ...extra.secrets },
       emulator: {
         images: { [`${registry}/worker`]: { drainRate: 5, warmUp: 1000, pull: 8000 } },
         provisioning: { pending: 4000 },

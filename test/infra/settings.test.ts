@@ -40,10 +40,6 @@ const PLATFORM_SETTINGS: { name: string; reason: string }[] = [
     reason: 'Which user-assigned identity the host uses for its storage (Surge’s).',
   },
   {
-    name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
-    reason: 'Where the host and worker send telemetry.',
-  },
-  {
     name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
     reason: 'Entra ID telemetry ingestion with Surge’s identity (the component refuses keys).',
   },
@@ -66,6 +62,8 @@ const OPTIONAL_SETTINGS: { name: string; reason: string }[] = [
   { name: 'SURGE_AZURE_MAX_RETRIES', reason: 'Tuning of Azure call retries.' },
   { name: 'SURGE_AZURE_RETRY_DELAY_MS', reason: 'Tuning of Azure call retries.' },
   { name: 'SURGE_AZURE_MAX_RETRY_DELAY_MS', reason: 'Tuning of Azure call retries.' },
+  { name: 'SURGE_TELEMETRY_SCHEDULE', reason: 'Tuning; default every minute (at second 45).' },
+  { name: 'SURGE_TELEMETRY_EXPORTER', reason: 'The local host only (console or OTLP).' },
 ];
 
 const template = readTemplate('main');
