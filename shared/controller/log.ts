@@ -16,10 +16,10 @@ export function withErrors(log: LogSlice, errors: readonly StatusError[]): LogSl
   return errors.reduce(withError, log);
 }
 
-/** The log after ARM refused a create with a failure of this kind (counted in refusedCreates). */
+/** The log after ARM refused a create with a failure of this kind (counted in createRefusals). */
 export function withRefusedCreate(log: LogSlice, kind: string): LogSlice {
-  const counts = log.refusedCreates ?? {};
-  return { ...log, refusedCreates: { ...counts, [kind]: (counts[kind] ?? 0) + 1 } };
+  const counts = log.createRefusals ?? {};
+  return { ...log, createRefusals: { ...counts, [kind]: (counts[kind] ?? 0) + 1 } };
 }
 
 /** What a decision record is made of; `pending` is derived (live − running). */

@@ -134,7 +134,7 @@ export interface LogSlice {
    * throttled, …): a running count, so telemetry counts every refusal even when more than
    * MAX_ERRORS arrive between two samples. Absent until the first refusal.
    */
-  readonly refusedCreates?: Readonly<Record<string, number>>;
+  readonly createRefusals?: Readonly<Record<string, number>>;
 }
 
 /** One decision, as the pool status shows it. */

@@ -146,7 +146,7 @@ export function statusOf(state: ControllerState, now: number): PoolStatus {
     lastDecision: log.lastDecision ? { ...log.lastDecision, at: iso(log.lastDecision.at) } : null,
     recentDecisions: log.decisions.map((x) => ({ ...x, at: iso(x.at) })),
     errors: log.errors.map((e) => ({ ...e, at: iso(e.at) })),
-    createRefusals: log.refusedCreates ?? {},
+    createRefusals: log.createRefusals ?? {},
     observedAt: fleet.observed ? iso(fleet.at) : null,
   };
 }
