@@ -1,7 +1,15 @@
+import {
+  AggregationTemporality,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 import { describe, expect, it } from 'vitest';
 import { AzureError } from '../../shared/azure/errors';
 import { watchDepth } from '../../functions/depthWatch';
 import { ensureAll } from '../../functions/ensureControllers';
+import { samplePools } from '../../functions/poolTelemetry';
 import { tickScaleIn } from '../../functions/scaleInTick';
 import { FakeQueueMetrics } from '../fakes/azure';
 import { FakeControllers } from '../fakes/controllers';
@@ -147,5 +155,51 @@ describe('depthWatch holds back unchanged readings', () => {
     }
     // 0: first; 45: changed; 105: unchanged for 60 s since 45; 120: only 15 s since 105.
     expect(sent).toEqual([0, 45, 105]);
+  });
+});
+
+describe('poolTelemetry', () => {
+  const pools = poolsOf(poolInput('orders'), poolInput('invoices'));
+
+  it('samples the pools it can read, reports the others, and keeps their marks', async () => {
+    const controllers = new FakeControllers();
+    controllers.runtimes.set('orders', { runtimeStatus: 'Running', status: null });
+    controllers.unreachable.add('invoices');
+    const metricsOut = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+    const reader = new PeriodicExportingMetricReader({
+      exporter: metricsOut,
+      exportIntervalMillis: 3_600_000,
+    });
+    const meterProvider = new MeterProvider({ readers: [reader] });
+    const invoicesMark = { decisionsThrough: NOW - 60_000, refusals: { quota: 2 } };
+    const marks = { current: { invoices: invoicesMark } };
+    const unread = await samplePools({
+      pools,
+      controllers,
+      now: () => NOW,
+      marks,
+      sink: {
+        meter: meterProvider.getMeter('surge'),
+        tracer: new BasicTracerProvider().getTracer('surge'),
+        now: () => NOW,
+      },
+    })();
+    await reader.forceFlush();
+    const points = metricsOut
+      .getMetrics()
+      .flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics))
+      .flatMap((m) =>
+        m.dataPoints.map((p) => ({
+          metric: m.descriptor.name,
+          value: p.value,
+          pool: p.attributes['surge.pool'],
+        })),
+      );
+    await meterProvider.shutdown();
+    expect({ unread, points, marks: marks.current }).toEqual({
+      unread: [{ pool: 'invoices', error: 'task hub unreachable' }],
+      points: [{ metric: 'surge.pool.controller.running', value: 1, pool: 'orders' }],
+      marks: { invoices: invoicesMark },
+    });
   });
 });
