@@ -10,6 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DECISION_SPAN, METRICS, documentedAttributeKeys } from '../../shared/telemetry/catalog';
 import { REFERENCE_BEGIN, REFERENCE_END, telemetryReference } from '../../shared/telemetry/docs';
+import { kqlProblems, withWorkbookParameters } from './kql';
 import type { ArmResource } from './templates';
 import { REPO_ROOT, readTemplate } from './templates';
 
@@ -35,11 +36,19 @@ function queriesIn(node: unknown): string[] {
 }
 
 const workbookQueries = queriesIn(variables.workbookContent);
-// The stuck-below-target rule builds its query from a variable; the others are literal.
+const stuckMinutes = (template.parameters.stuckBelowTargetMinutes as { defaultValue: number })
+  .defaultValue;
+// The stuck-below-target rule builds its query from a variable (as the template's concat does,
+// with the parameter's default); the others are literal.
 const alertQueries = [
   ...rules.flatMap((r) => queriesIn(r.properties)).filter((q) => !q.startsWith('[')),
-  String(variables.stuckQuery),
+  `let window = ${stuckMinutes}m; ${String(variables.stuckQuery)}`,
 ];
+
+/** The ```kusto blocks of a markdown file. */
+function kustoBlocks(markdown: string): string[] {
+  return [...markdown.matchAll(/```kusto\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+}
 
 /** Quoted names in a query: `'surge.pool.groups'` and `customDimensions['surge.group.state']`. */
 function namesIn(queries: readonly string[]) {
@@ -90,6 +99,47 @@ describe('the workbook and alert rules name only what Surge emits', () => {
       'charts',
       drawn.filter((n) => !metrics.includes(n) && !workbookQueries.some((q) => q.includes(n))),
       [],
+    );
+  });
+});
+
+describe('every query binds against the Application Insights tables (Kusto.Language, offline)', () => {
+  const operate = readFileSync(path.join(REPO_ROOT, 'docs', 'operate.md'), 'utf8');
+  const cases = [
+    ...workbookQueries.map((q, i) => ({
+      label: `workbook query ${i + 1}`,
+      query: withWorkbookParameters(q),
+    })),
+    ...alertQueries.map((q, i) => ({ label: `alert query ${i + 1}`, query: q })),
+    ...kustoBlocks(operate).map((q, i) => ({
+      label: `docs/operate.md example ${i + 1}`,
+      query: q,
+    })),
+  ];
+
+  it('finds the queries: 10 in the workbook, 4 alert rules, 5 examples in the docs', () => {
+    expectResult(
+      'counts',
+      [workbookQueries.length, alertQueries.length, kustoBlocks(operate).length],
+      [10, 4, 5],
+    );
+  });
+
+  it.each(cases)('$label', ({ label, query }) => {
+    expectResult(label, kqlProblems(query), []);
+  });
+
+  it('the check catches a misspelled column and an unknown function', () => {
+    expectResult(
+      'broken',
+      kqlProblems(
+        "customMetrics | where nmae == 'x' | summarize avgif2(value) by bin(timestamp, 1m)",
+      ),
+      [
+        "The name 'nmae' does not refer to any known column, table, variable or function. (at 22)",
+        "The name 'avgif2' does not refer to any known function. (at 46)",
+        "The name 'value' is not an aggregate or scalar function. (at 53)",
+      ],
     );
   });
 });
