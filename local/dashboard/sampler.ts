@@ -17,7 +17,8 @@
 import type { PoolSpec } from '../../shared/config/poolSpec';
 import { entityPath } from '../../shared/config/pools';
 import { controllerInstanceId } from '../../shared/controller/signal';
-import type { PoolStatus, StatusDecision } from '../../shared/controller/status';
+import type { PoolStatus, Staleness, StatusDecision } from '../../shared/controller/status';
+import { statusStaleness } from '../../shared/controller/status';
 import { parseImageRef } from '../../shared/policy/version';
 import type { Clock } from '../clock';
 import type { DurableEngine } from '../durable/engine';
@@ -67,6 +68,8 @@ export interface DashboardPool {
   readonly trafficManager: string | null;
   /** Repository whose image names a group's version (the followed one), or null: the first container's. */
   readonly versionRepository: string | null;
+  /** Seconds between the controller's own looks (the spec's reconcileSeconds): what stale means. */
+  readonly reconcileSeconds: number;
 }
 
 /** The dashboard's view of pool specs. */
@@ -80,6 +83,7 @@ export function dashboardPools(specs: readonly PoolSpec[]): DashboardPool[] {
     maxGroups: p.maxGroups,
     trafficManager: p.trafficManager?.profile ?? null,
     versionRepository: p.follow?.repository ?? null,
+    reconcileSeconds: p.controller.reconcileSeconds,
   }));
 }
 
@@ -316,6 +320,8 @@ export interface PoolView {
   readonly trafficManager: string | null;
   /** The controller, or null when it was never started. */
   readonly controller: ControllerSnapshot | null;
+  /** Why the controller's status may no longer describe the pool at the last sample, or null. */
+  readonly stale: Staleness | null;
   /** The latest sample of the pool, or null before the first. */
   readonly latest: Omit<PoolSample, 'enqueued' | 'dequeued'> | null;
   readonly series: PoolSeries;
@@ -423,9 +429,14 @@ function snapshotOf(input: {
         const { enqueued: _e, dequeued: _d, ...rest } = latest;
         view = rest;
       }
+      const controller = input.controllers.get(pool.name) ?? null;
       return {
         ...pool,
-        controller: input.controllers.get(pool.name) ?? null,
+        controller,
+        stale:
+          controller?.status && last
+            ? statusStaleness(controller.status, pool.reconcileSeconds, last.t)
+            : null,
         latest: view,
         series: seriesOf(pool.name, input.samples),
         decisions: input.decisions.get(pool.name) ?? [],

@@ -21,8 +21,7 @@ import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
 import { acrPushPayload, randomDigest } from '../../local/dashboard/demo';
-import type { DashboardSampler } from '../../local/dashboard/sampler';
-import { samplerForStack } from '../../local/dashboard/sampler';
+import { DashboardSampler, samplerForStack } from '../../local/dashboard/sampler';
 import type { DashboardServer } from '../../local/dashboard/server';
 import { startDashboardServer } from '../../local/dashboard/server';
 import { driveVirtualTime } from '../../local/host/virtualTime';
@@ -32,6 +31,8 @@ import {
   decodePng,
   DEMO_SECRET,
   expectResult,
+  FakeControllers,
+  FakeEmulator,
   launchChromium,
   requireChromium,
   seriesInk,
@@ -269,6 +270,14 @@ describe('the dashboard in headless Chromium', () => {
       ],
     );
     expect(facts.chips.web).toContainEqual(expect.stringMatching(/^Last rollout: completed/));
+    // Controllers that look at their pools in time: no chip says otherwise.
+    expectResult(
+      'no stale or throttled controller',
+      Object.values(facts.chips)
+        .flat()
+        .filter((c) => /^(Stale|Read turn):/.test(c)),
+      [],
+    );
     // The demo's bursts of 1500 every 4 minutes: learned after three, and shown.
     expect(facts.facts.orders?.['Recurring bursts (learned)']).toMatch(
       /^about 1[,.]?500 messages every 4 min, next at \d\d:\d\d:\d\d/,
@@ -331,6 +340,50 @@ describe('the dashboard in headless Chromium', () => {
         'web/groups-by-state',
         'web/groups-by-version',
       ].map((chart) => ({ chart, drawn: false })),
+    );
+  });
+
+  it('says when a status is stale and when a pool waits for its ARM read turn', async (ctx) => {
+    requireChromium(ctx);
+    const clock = new VirtualClock(T0);
+    const controllers = new FakeControllers();
+    // orders last looked 10 minutes before the sample, at reconcile 60 s: stale. web looked 10 s
+    // ago and waits for its ARM read turn, 30 s ahead: not stale, but the page says why it waits.
+    controllers.set('orders', { desired: 2, observedAt: new Date(T0 - 10 * MINUTE).toISOString() });
+    controllers.set('web', {
+      desired: 2,
+      observedAt: new Date(T0 - 10_000).toISOString(),
+      readTurnAt: new Date(T0 + 30_000).toISOString(),
+    });
+    const pool = (name: string) => ({
+      name,
+      policy: 'drain',
+      namespace: 'demo.servicebus.windows.net',
+      entity: name,
+      minGroups: 1,
+      maxGroups: 10,
+      trafficManager: null,
+      versionRepository: null,
+      reconcileSeconds: 60,
+    });
+    const sampler = new DashboardSampler({
+      clock,
+      pools: [pool('orders'), pool('web')],
+      emulator: new FakeEmulator(clock, { queues: {}, groups: () => [] }),
+      controllers: controllers.read,
+    });
+    sampler.sample();
+    const page = await open(await serve(sampler), sampler.seq);
+    const facts = await pageFacts(page);
+    const flagged = (name: string) =>
+      (facts.chips[name] ?? []).filter((c) => /^(Stale|Read turn):/.test(c));
+    expectResult(
+      'chips',
+      { orders: flagged('orders'), web: flagged('web') },
+      {
+        orders: ['Stale: last observed 600 s ago; the controller looks at least every 60 s'],
+        web: ['Read turn: ARM throttles reads; next look at 10:00:30'],
+      },
     );
   });
 });

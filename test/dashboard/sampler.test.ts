@@ -41,6 +41,7 @@ const ORDERS: DashboardPool = {
   maxGroups: 10,
   trafficManager: null,
   versionRepository: 'worker',
+  reconcileSeconds: 60,
 };
 
 const stops: (() => Promise<void> | void)[] = [];
@@ -91,6 +92,7 @@ describe('dashboardPools', () => {
         maxGroups: 12,
         trafficManager: null,
         versionRepository: 'orders-worker',
+        reconcileSeconds: 300,
       },
       {
         name: 'web',
@@ -101,6 +103,7 @@ describe('dashboardPools', () => {
         maxGroups: 8,
         trafficManager: 'web-tm',
         versionRepository: 'web',
+        reconcileSeconds: 300,
       },
     ]);
   });
@@ -462,6 +465,12 @@ describe('DashboardSampler in virtual time', () => {
               ],
             }),
             lastUpdatedTime: iso(T0),
+          },
+          // The fake status was never observed: the page marks it stale.
+          stale: {
+            observedAt: null,
+            ageSeconds: null,
+            reason: 'not observed since the controller started',
           },
           latest: {
             depth: 280,

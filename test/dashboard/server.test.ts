@@ -24,6 +24,7 @@ const POOL: DashboardPool = {
   maxGroups: 10,
   trafficManager: null,
   versionRepository: 'worker',
+  reconcileSeconds: 60,
 };
 const LINKS = {
   functions: 'http://127.0.0.1:7071/api',

@@ -562,6 +562,12 @@ function statusChips(pool) {
       ),
     );
   }
+  if (pool.stale) chips.push(chip('warn', 'Stale', pool.stale.reason));
+  if (st?.readTurnAt) {
+    chips.push(
+      chip('warn', 'Read turn', `ARM throttles reads; next look at ${clockTime(st.readTurnAt)}`),
+    );
+  }
   if (st?.backoffUntil)
     chips.push(chip('bad', 'Create backoff', `until ${clockTime(st.backoffUntil)}`));
   if (st?.depthError) chips.push(chip('bad', 'Depth', st.depthError));
