@@ -16,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PoolConfigError } from '../shared/config/pools';
+import { readSettings } from '../shared/config/settings';
 import { SystemClock } from './clock';
 import {
   demoCommands,
@@ -184,10 +185,8 @@ async function main(): Promise<void> {
   const cleared = await clearEarlierHistory(options.stateDir);
   const startedAt = new Date().toISOString();
   // Before the app starts, so its first telemetry sample finds the exporters.
-  const telemetry = startLocalTelemetry(
-    process.env.SURGE_TELEMETRY_EXPORTER?.trim() ?? '',
-    process.env,
-  );
+  const telemetryTarget = readSettings(process.env).telemetry;
+  const telemetry = startLocalTelemetry(telemetryTarget, process.env);
   const stack = await startStack({
     clock: new SystemClock(),
     stateDir: options.stateDir,
@@ -245,7 +244,7 @@ async function main(): Promise<void> {
     sampler.start();
     console.log(banner(stack, dashboard, options, emulatorConfig, randomDigest()));
     console.log(cleanStartNote(cleared, options.stateDir));
-    console.log(telemetryNote(process.env));
+    console.log(telemetryNote(telemetryTarget, process.env));
   } catch (error) {
     await stop();
     throw error;

@@ -3,7 +3,9 @@
  * start empty. Apart from start.ts, which runs when it is loaded, so the text can be tested.
  */
 import path from 'node:path';
+import type { TelemetryTarget } from '../shared/config/settings';
 import type { StatusDecision } from '../shared/controller/status';
+import { otlpEndpoint } from './telemetry';
 
 const hhmmss = (iso: string) => iso.slice(11, 19);
 
@@ -37,15 +39,17 @@ export function cleanStartNote(cleared: boolean, stateDir: string): string {
 }
 
 /**
- * Where the pools' metrics and decision spans go, as SURGE_TELEMETRY_EXPORTER chose, and how to
- * choose otherwise. Example: `Telemetry: OTLP/HTTP to http://localhost:4318 (metrics every 15 s)`.
+ * Where the pools' metrics and decision spans go, as the settings chose (Settings.telemetry), and
+ * how to choose otherwise. Example: `Telemetry: OTLP/HTTP to http://localhost:4318 (metrics and
+ * decision spans).`
  */
-export function telemetryNote(env: Readonly<Record<string, string | undefined>>): string {
-  const target = env.SURGE_TELEMETRY_EXPORTER?.trim();
+export function telemetryNote(
+  target: TelemetryTarget,
+  env: Readonly<Record<string, string | undefined>>,
+): string {
   if (target === 'console') return 'Telemetry: metrics and decision spans to this console.\n';
   if (target === 'otlp') {
-    const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || 'http://localhost:4318';
-    return `Telemetry: OTLP/HTTP to ${endpoint} (metrics and decision spans).\n`;
+    return `Telemetry: OTLP/HTTP to ${otlpEndpoint(env)} (metrics and decision spans).\n`;
   }
   return 'Telemetry: off. SURGE_TELEMETRY_EXPORTER=console or =otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) turns it on.\n';
 }

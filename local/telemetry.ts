@@ -25,6 +25,8 @@ import {
   ConsoleSpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 
+import type { TelemetryTarget } from '../shared/config/settings';
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Where metrics and spans go. */
@@ -47,6 +49,11 @@ const OTLP_DEFAULT = 'http://localhost:4318';
 /** Default export interval locally (OTEL_METRIC_EXPORT_INTERVAL overrides): 15 s, not a minute. */
 const LOCAL_EXPORT_INTERVAL_MS = 15_000;
 
+/** The OTLP/HTTP endpoint OTEL_EXPORTER_OTLP_ENDPOINT names (else localhost:4318), without a trailing slash. */
+export function otlpEndpoint(env: Env): string {
+  return (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || OTLP_DEFAULT).replace(/\/+$/, '');
+}
+
 /**
  * The exporters for a target. Metrics are exported as deltas, as the Azure Monitor exporter does:
  * a gauge then reports only what the last sample observed (a version or site that is gone drops
@@ -64,7 +71,7 @@ export function exportersFor(target: 'console' | 'otlp', env: Env): TelemetryExp
       spans: new ConsoleSpanExporter(),
     };
   }
-  const base = (env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || OTLP_DEFAULT).replace(/\/+$/, '');
+  const base = otlpEndpoint(env);
   return {
     metrics: new OTLPMetricExporter({
       temporalityPreference: AggregationTemporalityPreference.DELTA,
@@ -116,7 +123,7 @@ export function installTelemetry(
 }
 
 /** Starts local telemetry for the setting's target; undefined when telemetry is not local. */
-export function startLocalTelemetry(target: string, env: Env): LocalTelemetry | undefined {
+export function startLocalTelemetry(target: TelemetryTarget, env: Env): LocalTelemetry | undefined {
   if (target !== 'console' && target !== 'otlp') return undefined;
   const interval = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
   return installTelemetry(

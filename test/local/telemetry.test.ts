@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { telemetryNote } from '../../local/startNotes';
+import { readSettings } from '../../shared/config/settings';
 import type { LocalTelemetry } from '../../local/telemetry';
 import { startLocalTelemetry } from '../../local/telemetry';
 import { globalSink, recordSample } from '../../shared/telemetry/record';
@@ -81,7 +82,7 @@ describe('local telemetry over OTLP/HTTP', () => {
   });
 
   it('nothing is installed unless the setting asks for console or otlp', () => {
-    expect(startLocalTelemetry('', {})).toBeUndefined();
+    expect(startLocalTelemetry('off', {})).toBeUndefined();
   });
 });
 
@@ -108,6 +109,6 @@ describe('what npm start says about telemetry', () => {
     },
   ];
   it.each(cases)('$label', ({ label, env, expected }) => {
-    expect(telemetryNote(env), label).toBe(expected);
+    expect(telemetryNote(readSettings(env).telemetry, env), label).toBe(expected);
   });
 });
