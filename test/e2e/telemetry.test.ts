@@ -16,6 +16,8 @@ import { installTelemetry } from '../../local/telemetry';
 import { controllerInstanceId } from '../../shared/controller/signal';
 import type { PoolStatus } from '../../shared/controller/status';
 import { METRICS, documentedAttributeKeys } from '../../shared/telemetry/catalog';
+import type { ExportedPoint } from '../telemetry/points';
+import { pointsOf } from '../telemetry/points';
 import { startOrdersStack, stopTestStacks } from './stack';
 
 const T0 = Date.parse('2026-12-04T10:00:00Z');
@@ -29,33 +31,16 @@ afterEach(async () => {
   telemetry = undefined;
 });
 
-/** One exported point: metric, unit, value and attributes. */
-interface Exported {
-  readonly metric: string;
-  readonly unit: string;
-  readonly value: number;
-  readonly attributes: Readonly<Record<string, unknown>>;
-}
-
-function exportedPoints(exporter: InMemoryMetricExporter): Exported[][] {
-  return exporter.getMetrics().map((rm) =>
-    rm.scopeMetrics.flatMap((s) =>
-      s.metrics.flatMap((m) =>
-        m.dataPoints.map((p) => ({
-          metric: m.descriptor.name,
-          unit: m.descriptor.unit,
-          value: p.value as number,
-          attributes: p.attributes,
-        })),
-      ),
-    ),
-  );
-}
-
-const valueOf = (points: Exported[], metric: string, attrs: Record<string, string> = {}) =>
-  points.find(
+function valueOf(
+  points: readonly ExportedPoint[],
+  metric: string,
+  attrs: Record<string, string> = {},
+): number | undefined {
+  const found = points.find(
     (p) => p.metric === metric && Object.entries(attrs).every(([k, v]) => p.attributes[k] === v),
-  )?.value;
+  );
+  return found === undefined ? undefined : Number(found.value);
+}
 
 describe('telemetry from the running app', () => {
   it('metrics and decision spans follow a burst, in the catalog’s names and units, without secrets', async () => {
@@ -76,7 +61,7 @@ describe('telemetry from the running app', () => {
       await driveVirtualTime(stack.host, T0 + t * 1000);
       await telemetry.flush();
     }
-    const exports = exportedPoints(metrics);
+    const exports = metrics.getMetrics().map(pointsOf);
     const last = exports.at(-1) ?? [];
     const status = stack.engine.getStatus(controllerInstanceId('orders'))
       ?.customStatus as PoolStatus;

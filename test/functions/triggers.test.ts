@@ -12,6 +12,7 @@ import { ensureAll } from '../../functions/ensureControllers';
 import { samplePools } from '../../functions/poolTelemetry';
 import { tickScaleIn } from '../../functions/scaleInTick';
 import { FakeQueueMetrics } from '../fakes/azure';
+import { pointsOf } from '../telemetry/points';
 import { FakeControllers } from '../fakes/controllers';
 import { poolInput, poolsOf } from '../fakes/pools';
 
@@ -187,14 +188,8 @@ describe('poolTelemetry', () => {
     await reader.forceFlush();
     const points = metricsOut
       .getMetrics()
-      .flatMap((rm) => rm.scopeMetrics.flatMap((s) => s.metrics))
-      .flatMap((m) =>
-        m.dataPoints.map((p) => ({
-          metric: m.descriptor.name,
-          value: p.value,
-          pool: p.attributes['surge.pool'],
-        })),
-      );
+      .flatMap(pointsOf)
+      .map((p) => ({ metric: p.metric, value: p.value, pool: p.attributes['surge.pool'] }));
     await meterProvider.shutdown();
     expect({ unread, points, marks: marks.current }).toEqual({
       unread: [{ pool: 'invoices', error: 'task hub unreachable' }],

@@ -14,6 +14,8 @@ import { METRICS } from '../../shared/telemetry/catalog';
 import type { TelemetrySink } from '../../shared/telemetry/record';
 import { GAUGE_TTL_MS, recordSample } from '../../shared/telemetry/record';
 import type { MetricPoint, TelemetrySample } from '../../shared/telemetry/sample';
+import type { ExportedPoint } from './points';
+import { pointsOf } from './points';
 
 const T = Date.parse('2026-12-04T10:00:00Z');
 
@@ -40,22 +42,10 @@ class MemoryTelemetry {
   };
 
   /** Every exported point of the last collection: metric, unit, value and attributes. */
-  async collected(): Promise<
-    { metric: string; unit: string; value: unknown; attributes: object }[]
-  > {
+  async collected(): Promise<ExportedPoint[]> {
     this.metrics.reset();
     await this.reader.forceFlush();
-    const last = this.metrics.getMetrics().at(-1);
-    return (last?.scopeMetrics ?? []).flatMap((s) =>
-      s.metrics.flatMap((m) =>
-        m.dataPoints.map((p) => ({
-          metric: m.descriptor.name,
-          unit: m.descriptor.unit,
-          value: p.value,
-          attributes: p.attributes,
-        })),
-      ),
-    );
+    return pointsOf(this.metrics.getMetrics().at(-1));
   }
 
   async close(): Promise<void> {
