@@ -51,5 +51,8 @@ export function telemetryNote(
   if (target === 'otlp') {
     return `Telemetry: OTLP/HTTP to ${otlpEndpoint(env)} (metrics and decision spans).\n`;
   }
+  if (target === 'azureMonitor') {
+    return 'Telemetry: to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING is set).\n';
+  }
   return 'Telemetry: off. SURGE_TELEMETRY_EXPORTER=console or =otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) turns it on.\n';
 }

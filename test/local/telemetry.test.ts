@@ -107,6 +107,11 @@ describe('what npm start says about telemetry', () => {
       },
       expected: 'Telemetry: OTLP/HTTP to http://collector:4318 (metrics and decision spans).\n',
     },
+    {
+      label: 'a connection string in the environment: Azure Monitor, not off',
+      env: { APPLICATIONINSIGHTS_CONNECTION_STRING: 'InstrumentationKey=x' },
+      expected: 'Telemetry: to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING is set).\n',
+    },
   ];
   it.each(cases)('$label', ({ label, env, expected }) => {
     expect(telemetryNote(readSettings(env).telemetry, env), label).toBe(expected);
