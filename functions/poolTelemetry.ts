@@ -48,7 +48,7 @@ export function samplePools(deps: {
     const now = deps.now();
     const sample = telemetrySample(readings.flat(), deps.marks.current, now);
     recordSample(sample, now, deps.sink);
-    deps.marks.current = { ...deps.marks.current, ...sample.marks };
+    deps.marks.current = sample.marks;
     return unread;
   };
 }

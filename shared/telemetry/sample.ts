@@ -46,7 +46,7 @@ export interface PoolMark {
 /** Pool name → its mark. Plain data, kept by the app instance between samples. */
 export type TelemetryMarks = Readonly<Record<string, PoolMark>>;
 
-/** One sample: the points and spans to emit, and the marks for the next sample. */
+/** One sample: the points and spans to emit, and every pool's mark for the next sample. */
 export interface TelemetrySample {
   readonly gauges: readonly MetricPoint[];
   readonly counters: readonly MetricPoint[];
@@ -73,16 +73,14 @@ export function telemetrySample(
   const gauges: MetricPoint[] = [];
   const counters: MetricPoint[] = [];
   const spans: SpanRecord[] = [];
-  const next: Record<string, PoolMark> = {};
+  // A pool not read this time (no status, or its controller unreachable) keeps its mark.
+  const next: Record<string, PoolMark> = { ...marks };
   for (const p of pools) {
     const base = poolAttributes(p);
     gauges.push(...controllerGauges(p, base, now));
     const s = p.status;
+    if (!s) continue;
     const mark = marks[p.pool];
-    if (!s) {
-      if (mark) next[p.pool] = mark;
-      continue;
-    }
     gauges.push(...queueGauges(s, base), ...groupGauges(s, base), ...estimateGauges(s, base));
     counters.push(...refusalCounts(s, mark, base));
     const since = mark?.decisionsThrough ?? now - FIRST_SAMPLE_LOOKBACK_MS;

@@ -17,7 +17,7 @@ type Env = Readonly<Record<string, string | undefined>>;
  * pool status already explain. The credential is Surge's managed identity: the template's
  * Application Insights refuses instrumentation keys (DisableLocalAuth).
  */
-export function azureMonitorOptions(
+function azureMonitorOptions(
   connectionString: string,
   credential: TokenCredential,
   transport: { readonly httpClient?: HttpClient } = {},
