@@ -26,10 +26,17 @@ export interface TelemetrySink {
   readonly now: () => number;
 }
 
-/** Per meter: its counters and the gauges of the last sample, observed at each collection. */
+/**
+ * Per meter: its counters, and the gauges of the last sample with the clock of the sink that
+ * recorded it, observed at each collection.
+ */
 interface MeterState {
   readonly counters: ReadonlyMap<MetricName, Counter>;
-  latest: { readonly at: number; readonly points: readonly MetricPoint[] };
+  latest: {
+    readonly at: number;
+    readonly points: readonly MetricPoint[];
+    readonly now: () => number;
+  };
 }
 
 const byMeter = new WeakMap<Meter, MeterState>();
@@ -38,7 +45,10 @@ function stateOf(sink: TelemetrySink): MeterState {
   const known = byMeter.get(sink.meter);
   if (known) return known;
   const counters = new Map<MetricName, Counter>();
-  const state: MeterState = { counters, latest: { at: -Infinity, points: [] } };
+  const state: MeterState = {
+    counters,
+    latest: { at: -Infinity, points: [], now: sink.now },
+  };
   for (const m of METRICS) {
     const options = { unit: m.unit, description: m.description };
     if (m.kind === 'counter') {
@@ -47,9 +57,9 @@ function stateOf(sink: TelemetrySink): MeterState {
     }
     const gauge: ObservableGauge = sink.meter.createObservableGauge(m.name, options);
     gauge.addCallback((result) => {
-      if (sink.now() - state.latest.at > GAUGE_TTL_MS) return;
-      for (const p of state.latest.points)
-        if (p.metric === m.name) result.observe(p.value, p.attributes);
+      const { at, points, now } = state.latest;
+      if (now() - at > GAUGE_TTL_MS) return;
+      for (const p of points) if (p.metric === m.name) result.observe(p.value, p.attributes);
     });
   }
   byMeter.set(sink.meter, state);
@@ -72,7 +82,7 @@ export function globalSink(now: () => number): TelemetrySink {
 /** Records a sample taken at `at`: its gauges replace the last sample's; counters and spans add. */
 export function recordSample(sample: TelemetrySample, at: number, sink: TelemetrySink): void {
   const state = stateOf(sink);
-  state.latest = { at, points: sample.gauges };
+  state.latest = { at, points: sample.gauges, now: sink.now };
   for (const p of sample.counters) state.counters.get(p.metric)?.add(p.value, p.attributes);
   for (const s of sample.spans) {
     const span = sink.tracer.startSpan(DECISION_SPAN.name, {
