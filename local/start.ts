@@ -15,7 +15,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { PoolConfigError } from '../shared/config/pools';
 import { readSettings } from '../shared/config/settings';
 import { SystemClock } from './clock';
 import {
@@ -38,7 +37,7 @@ import type { PoolsSource } from './poolsSource';
 import { poolsSource } from './poolsSource';
 import type { Stack } from './stack';
 import { clearEarlierHistory, emulatorOf, startStack } from './stack';
-import { cleanStartNote, decisionLine, telemetryNote } from './startNotes';
+import { cleanStartNote, decisionLine, startFailure, telemetryNote } from './startNotes';
 import { startLocalTelemetry } from './telemetry';
 
 /** The repository root: this file runs from dist/local/. */
@@ -272,19 +271,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 }
 
-/** Names the flag to change when a port is taken (another `npm start`, Core Tools on 7071…). */
-function explain(error: unknown): string {
-  const e = error as NodeJS.ErrnoException & { port?: number };
-  if (e.code === 'EADDRINUSE') {
-    return `${e.message}: the port is taken (another npm start, or Core Tools?). Choose others with --dashboard-port, --host-port or --emulator-port.`;
-  }
-  // A refused pools document is the user's to fix: its message names pool and field, and a
-  // stack trace would only bury it.
-  if (error instanceof PoolConfigError) return error.message;
-  return error instanceof Error ? (error.stack ?? error.message) : String(error);
-}
-
 main().catch((error: unknown) => {
-  console.error(explain(error));
+  console.error(startFailure(error));
   process.exit(1);
 });

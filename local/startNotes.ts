@@ -3,7 +3,9 @@
  * start empty. Apart from start.ts, which runs when it is loaded, so the text can be tested.
  */
 import path from 'node:path';
+import { PoolConfigError } from '../shared/config/pools';
 import type { TelemetryTarget } from '../shared/config/settings';
+import { SettingError } from '../shared/config/settings';
 import type { StatusDecision } from '../shared/controller/status';
 import { otlpEndpoint } from './telemetry';
 
@@ -55,4 +57,19 @@ export function telemetryNote(
     return 'Telemetry: to Azure Monitor (APPLICATIONINSIGHTS_CONNECTION_STRING is set).\n';
   }
   return 'Telemetry: off. SURGE_TELEMETRY_EXPORTER=console or =otlp (with OTEL_EXPORTER_OTLP_ENDPOINT) turns it on.\n';
+}
+
+/**
+ * What `npm start` prints when it cannot start: the flag to change when a port is taken (another
+ * `npm start`, Core Tools on 7071…); only the message for a refused pools document or app
+ * setting, which names the pool and field or the setting, and which a stack trace would only
+ * bury; the stack for anything else.
+ */
+export function startFailure(error: unknown): string {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e.code === 'EADDRINUSE') {
+    return `${e.message}: the port is taken (another npm start, or Core Tools?). Choose others with --dashboard-port, --host-port or --emulator-port.`;
+  }
+  if (error instanceof PoolConfigError || error instanceof SettingError) return error.message;
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock';
 import { clearEarlierHistory, startStack } from '../../local/stack';
-import { cleanStartNote, decisionLine } from '../../local/startNotes';
+import { cleanStartNote, decisionLine, startFailure } from '../../local/startNotes';
+import { readSettings } from '../../shared/config/settings';
 import type { StatusDecision } from '../../shared/controller/status';
 
 const dirs: string[] = [];
@@ -80,5 +81,37 @@ describe('a clean start', () => {
         persist: true,
       }),
     ).rejects.toThrow(/persist needs an attached emulator/);
+  });
+});
+
+describe('what npm start says when it cannot start', () => {
+  const settingError = (() => {
+    try {
+      readSettings({ SURGE_TELEMETRY_EXPORTER: 'jaeger' });
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  })();
+  const portTaken = Object.assign(new Error('listen EADDRINUSE: address already in use :::7071'), {
+    code: 'EADDRINUSE',
+  });
+  const other = new Error('boom');
+  it.each([
+    {
+      label: 'a refused app setting: its message, no stack trace',
+      error: settingError,
+      expected:
+        'SURGE_TELEMETRY_EXPORTER: "jaeger" is not one of console, otlp (leave it unset for Azure Monitor)',
+    },
+    {
+      label: 'a port taken: which flags choose another',
+      error: portTaken,
+      expected:
+        'listen EADDRINUSE: address already in use :::7071: the port is taken (another npm start, or Core Tools?). Choose others with --dashboard-port, --host-port or --emulator-port.',
+    },
+    { label: 'anything else: the stack', error: other, expected: other.stack },
+  ])('$label', ({ label, error, expected }) => {
+    expect(startFailure(error), label).toBe(expected);
   });
 });
